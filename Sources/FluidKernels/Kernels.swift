@@ -1,0 +1,74 @@
+/// The fast kernels: same signatures and results (up to float rounding) as `Reference`.
+///
+/// Each one packs or reorders what it needs per call into thread-local scratch, so the
+/// PyTorch-layout API stays simple for the trainer; the inference engines in FluidModel
+/// use the prepared (packed-once) entry points instead.
+public enum Kernels {
+    /// input [N,H,W,IC]; weight [OC,IC,3,3]; bias [OC]; output [N,H,W,OC]; stride 1, pad 1; ReLU if relu
+    public static func conv3x3Forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                      bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                      n: Int, h: Int, w: Int, ic: Int, oc: Int, relu: Bool) {
+        Reference.conv3x3Forward(input: input, weight: weight, bias: bias, output: output,
+                                 n: n, h: h, w: w, ic: ic, oc: oc, relu: relu)
+    }
+
+    /// ACCUMULATES: dWeight [OC,IC,3,3] +=, dBias [OC] += ; input [N,H,W,IC]; dOutput [N,H,W,OC]
+    public static func conv3x3BackwardWeights(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+                                              dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
+                                              n: Int, h: Int, w: Int, ic: Int, oc: Int) {
+        Reference.conv3x3BackwardWeights(input: input, dOutput: dOutput, dWeight: dWeight, dBias: dBias,
+                                         n: n, h: h, w: w, ic: ic, oc: oc)
+    }
+
+    /// OVERWRITES dInput [N,H,W,IC] with the gradient wrt input
+    public static func conv3x3BackwardData(dOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                           dInput: UnsafeMutablePointer<Float>,
+                                           n: Int, h: Int, w: Int, ic: Int, oc: Int) {
+        Reference.conv3x3BackwardData(dOutput: dOutput, weight: weight, dInput: dInput,
+                                      n: n, h: h, w: w, ic: ic, oc: oc)
+    }
+
+    /// gradient[i] = 0 where output[i] <= 0
+    public static func reluBackward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
+        Reference.reluBackward(output: output, gradient: gradient, count: count)
+    }
+
+    /// input [N,H,W,C] -> output [N,H/2,W/2,C], floor (7 -> 3)
+    public static func maxPool2x2Forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                         n: Int, h: Int, w: Int, c: Int) {
+        Reference.maxPool2x2Forward(input: input, output: output, n: n, h: h, w: w, c: c)
+    }
+
+    /// OVERWRITES dInput [N,H,W,C]: each dOutput goes to the first max of its window (row-major), 0 elsewhere (and in floor-dropped rows/cols)
+    public static func maxPool2x2Backward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+                                          dInput: UnsafeMutablePointer<Float>, n: Int, h: Int, w: Int, c: Int) {
+        Reference.maxPool2x2Backward(input: input, dOutput: dOutput, dInput: dInput, n: n, h: h, w: w, c: c)
+    }
+
+    /// input [N,F]; weight [O,F]; bias [O]; output [N,O]
+    public static func denseForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                    bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                    n: Int, f: Int, o: Int) {
+        Reference.denseForward(input: input, weight: weight, bias: bias, output: output, n: n, f: f, o: o)
+    }
+
+    /// ACCUMULATES dWeight [O,F] += and dBias [O] += ; OVERWRITES dInput [N,F] unless nil
+    public static func denseBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                     dOutput: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+                                     dBias: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>?,
+                                     n: Int, f: Int, o: Int) {
+        Reference.denseBackward(input: input, weight: weight, dOutput: dOutput, dWeight: dWeight,
+                                dBias: dBias, dInput: dInput, n: n, f: f, o: o)
+    }
+
+    /// logits [N,O]; labels [N]; returns the mean loss; OVERWRITES dLogits [N,O] = (softmax - onehot) / N
+    public static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                                           dLogits: UnsafeMutablePointer<Float>, n: Int, o: Int) -> Float {
+        Reference.softmaxCrossEntropy(logits: logits, labels: labels, dLogits: dLogits, n: n, o: o)
+    }
+
+    /// index of the max of each row of [N,O] into out[N]
+    public static func argmax(_ values: UnsafePointer<Float>, n: Int, o: Int, into out: UnsafeMutablePointer<Int32>) {
+        Reference.argmax(values, n: n, o: o, into: out)
+    }
+}

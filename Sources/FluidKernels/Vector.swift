@@ -1,0 +1,9 @@
+/// The one place that defines the SIMD vector width of every kernel (DESIGN §5, STYLE 3).
+///
+/// 8 floats = one 256-bit AVX register on x86_64 (built with `-target-cpu haswell`, see
+/// Package.swift) and two 128-bit NEON registers on Arm. Kernels derive their tiles from
+/// `FloatVector.scalarCount`, so changing this line changes the whole module.
+public typealias FloatVector = SIMD8<Float>
+
+/// Half-width vector, used where a channel count is 4 (the 25 % groups) or leaves a tail of 4.
+public typealias FloatHalfVector = SIMD4<Float>
