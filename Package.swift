@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The kernels are the product's speed. Without a target CPU, swiftc lowers
+// SIMD8<Float>.addingProduct to eight fmaf calls; with one it becomes a single
+// 256-bit vfmadd. The target is chosen here, in one place, and `fluid` refuses
+// to start on a CPU that lacks it (see FluidKernels/CPUFeatures.swift).
+#if arch(x86_64)
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let kernelFlags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "Fluid",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "fluid", targets: ["fluid"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CNCurses", path: "Sources/CNCurses",
+                       providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "FluidKernels", swiftSettings: kernelFlags),
+        .target(name: "FluidModel", dependencies: [
+            "FluidKernels", "CZlib",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: kernelFlags),
+        .target(name: "FluidCluster", dependencies: [
+            "FluidModel",
+        ]),
+        .target(name: "FluidTransport", dependencies: [
+            "FluidCluster", "FluidModel",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOExtras", package: "swift-nio-extras"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "FluidDashboard"),
+        .target(name: "FluidTerminal", dependencies: ["CNCurses", "FluidDashboard"]),
+        .executableTarget(name: "fluid", dependencies: [
+            "FluidKernels", "FluidModel", "FluidCluster", "FluidTransport",
+            "FluidDashboard", "FluidTerminal",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "FluidKernelsTests", dependencies: ["FluidKernels"]),
+        .testTarget(name: "FluidModelTests", dependencies: ["FluidModel"]),
+        .testTarget(name: "FluidClusterTests", dependencies: ["FluidCluster"]),
+        .testTarget(name: "FluidTransportTests", dependencies: ["FluidTransport", "FluidCluster", "FluidModel"]),
+        .testTarget(name: "FluidDashboardTests", dependencies: ["FluidDashboard"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,79 @@
+/// The full weight store of the CNN, PyTorch layout, float32 (DESIGN §2, §3).
+///
+/// conv1.weight [16, 1, 3, 3]   conv1.bias [16]
+/// conv2.weight [16, 16, 3, 3]  conv2.bias [16]
+/// conv3.weight [16, 16, 3, 3]  conv3.bias [16]
+/// fc.weight    [10, 144]       fc.bias    [10]   (feature index = c*9 + y*3 + x)
+///
+/// All sub-networks share this one store; a sub-network reads only its slice.
+public struct CNNWeights: Equatable, Sendable {
+    public var conv1Weight: [Float]
+    public var conv1Bias: [Float]
+    public var conv2Weight: [Float]
+    public var conv2Bias: [Float]
+    public var conv3Weight: [Float]
+    public var conv3Bias: [Float]
+    public var fcWeight: [Float]
+    public var fcBias: [Float]
+
+    /// Tensor names and shapes exactly as in the weight file.
+    public static let tensorShapes: [(name: String, shape: [Int])] = [
+        ("conv1.weight", [16, 1, 3, 3]), ("conv1.bias", [16]),
+        ("conv2.weight", [16, 16, 3, 3]), ("conv2.bias", [16]),
+        ("conv3.weight", [16, 16, 3, 3]), ("conv3.bias", [16]),
+        ("fc.weight", [10, 144]), ("fc.bias", [10]),
+    ]
+
+    /// All-zero weights of the right shapes.
+    public init() {
+        conv1Weight = [Float](repeating: 0, count: 16 * 9)
+        conv1Bias = [Float](repeating: 0, count: 16)
+        conv2Weight = [Float](repeating: 0, count: 16 * 16 * 9)
+        conv2Bias = [Float](repeating: 0, count: 16)
+        conv3Weight = [Float](repeating: 0, count: 16 * 16 * 9)
+        conv3Bias = [Float](repeating: 0, count: 16)
+        fcWeight = [Float](repeating: 0, count: 10 * 144)
+        fcBias = [Float](repeating: 0, count: 10)
+    }
+
+    /// Tensors by file name, in file order.
+    public var namedTensors: [(name: String, shape: [Int], values: [Float])] {
+        let values = [conv1Weight, conv1Bias, conv2Weight, conv2Bias,
+                      conv3Weight, conv3Bias, fcWeight, fcBias]
+        return zip(Self.tensorShapes, values).map { ($0.0.name, $0.0.shape, $0.1) }
+    }
+
+    /// Builds the store from tensors by name; nil names the first missing or misshapen one.
+    public init(tensors: [String: [Float]]) throws {
+        self.init()
+        for (name, shape) in Self.tensorShapes {
+            guard let v = tensors[name] else { throw CNNWeightsError.missingTensor(name) }
+            let count = shape.reduce(1, *)
+            guard v.count == count else {
+                throw CNNWeightsError.wrongCount(name, expected: count, got: v.count)
+            }
+            switch name {
+            case "conv1.weight": conv1Weight = v
+            case "conv1.bias": conv1Bias = v
+            case "conv2.weight": conv2Weight = v
+            case "conv2.bias": conv2Bias = v
+            case "conv3.weight": conv3Weight = v
+            case "conv3.bias": conv3Bias = v
+            case "fc.weight": fcWeight = v
+            default: fcBias = v
+            }
+        }
+    }
+}
+
+public enum CNNWeightsError: Error, CustomStringConvertible, Equatable {
+    case missingTensor(String)
+    case wrongCount(String, expected: Int, got: Int)
+
+    public var description: String {
+        switch self {
+        case .missingTensor(let n): return "missing tensor '\(n)'"
+        case .wrongCount(let n, let e, let g): return "tensor '\(n)' has \(g) values, expected \(e)"
+        }
+    }
+}
