@@ -8,8 +8,13 @@ public enum Kernels {
     public static func conv3x3Forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                       bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                       n: Int, h: Int, w: Int, ic: Int, oc: Int, relu: Bool) {
-        Reference.conv3x3Forward(input: input, weight: weight, bias: bias, output: output,
-                                 n: n, h: h, w: w, ic: ic, oc: oc, relu: relu)
+        guard n > 0, h > 0, w > 0, oc > 0 else { return }
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: Padding.paddedCount(n: n, h: h, w: w, c: ic))
+        defer { padded.deallocate() }
+        Padding.pad(input, into: padded, n: n, h: h, w: w, c: ic)
+        let plan = Conv3x3Plan(weight: weight, weightInputs: ic, bias: bias, rows: 0..<oc, columns: 0..<ic,
+                               h: h, w: w, inStride: ic, icLo: 0)
+        plan.forward(input: padded, n: n, output: output, outStride: oc, relu: relu)
     }
 
     /// ACCUMULATES: dWeight [OC,IC,3,3] +=, dBias [OC] += ; input [N,H,W,IC]; dOutput [N,H,W,OC]

@@ -1,0 +1,157 @@
+/// Running a prepared convolution over a batch: plain output (training, backward data)
+/// and fused bias + ReLU + 2×2 max-pool output (inference).
+extension Conv3x3Plan {
+    /// input: padded [N, H+2, W+2, inStride]; output [N, H, W, outStride] written at channels
+    /// outChannel..<outChannel+OC. Bias added, ReLU if `relu`.
+    public func forward(input: UnsafePointer<Float>, n: Int, output: UnsafeMutablePointer<Float>,
+                        outStride: Int, outChannel: Int = 0, relu: Bool) {
+        let hw = h * w
+        guard hw > 0 else { return }
+        for b in 0..<n {
+            let img = input + b * imageStride
+            let outImg = output + b * hw * outStride + outChannel
+            for blk in blocks {
+                switch blk.lanes {
+                case 16: plain6x2(blk, img, outImg, outStride, relu, FloatVector.self)
+                case 8: plain8x1(blk, img, outImg, outStride, relu, FloatVector.self)
+                default: plain8x1(blk, img, outImg, outStride, relu, FloatHalfVector.self)
+                }
+            }
+        }
+    }
+
+    /// input: padded [N, H+2, W+2, inStride]; output pooled [N, H/2, W/2] at
+    /// `output + b·outImageStride + y·outRowStride + x·outPixelStride + outChannel + o`.
+    /// Computes only the pixels a pool window keeps (floor), so conv3's dropped row and
+    /// column cost nothing. max(relu(x + b)) = relu(max(x) + b): bias and ReLU after the max.
+    public func forwardPooled(input: UnsafePointer<Float>, n: Int, output: UnsafeMutablePointer<Float>,
+                              outImageStride: Int, outRowStride: Int, outPixelStride: Int, outChannel: Int = 0) {
+        let ph = h / 2, pw = w / 2
+        guard ph > 0 && pw > 0 else { return }
+        for b in 0..<n {
+            let img = input + b * imageStride
+            let outImg = output + b * outImageStride + outChannel
+            for blk in blocks {
+                switch blk.lanes {
+                case 16: pooled4x2(blk, img, outImg, ph, pw, outRowStride, outPixelStride)
+                case 8: pooled8x1(blk, img, outImg, ph, pw, outRowStride, outPixelStride, FloatVector.self)
+                default: pooled8x1(blk, img, outImg, ph, pw, outRowStride, outPixelStride, FloatHalfVector.self)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func plain6x2<V: SIMD>(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
+                                   _ outStride: Int, _ relu: Bool, _: V.Type) where V.Scalar == Float {
+        let hw = h * w, last = hw - 1
+        let wts = UnsafePointer(blk.weights.assumingMemoryBound(to: V.self))
+        let bp = UnsafeRawPointer(blk.bias)
+        let bias0 = bp.loadUnaligned(as: V.self)
+        let bias1 = bp.loadUnaligned(fromByteOffset: MemoryLayout<V>.size, as: V.self)
+        let lo = blk.lo, w0 = min(blk.width, V.scalarCount), w1 = blk.width - w0
+        var q = 0
+        while q < hw {
+            let t = pixelTable
+            let px: Pixels6 = (img + t[q], img + t[min(q + 1, last)], img + t[min(q + 2, last)],
+                               img + t[min(q + 3, last)], img + t[min(q + 4, last)], img + t[min(q + 5, last)])
+            let a = conv3x3Tile6x2(px, wts, segs, segCount, bias0, bias1)
+            let r = min(6, hw - q)
+            let o = outImg + q * outStride + lo
+            @inline(__always) func put(_ k: Int, _ x: V, _ y: V) {
+                storeLanes(reluIf(x, relu), o + k * outStride, w0)
+                if w1 > 0 { storeLanes(reluIf(y, relu), o + k * outStride + V.scalarCount, w1) }
+            }
+            put(0, a.a0, a.b0)
+            if r > 1 { put(1, a.a1, a.b1) }
+            if r > 2 { put(2, a.a2, a.b2) }
+            if r > 3 { put(3, a.a3, a.b3) }
+            if r > 4 { put(4, a.a4, a.b4) }
+            if r > 5 { put(5, a.a5, a.b5) }
+            q += 6
+        }
+    }
+
+    @inline(__always)
+    private func plain8x1<V: SIMD>(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
+                                   _ outStride: Int, _ relu: Bool, _: V.Type) where V.Scalar == Float {
+        let hw = h * w, last = hw - 1
+        let wts = UnsafePointer(blk.weights.assumingMemoryBound(to: V.self))
+        let bias0 = UnsafeRawPointer(blk.bias).loadUnaligned(as: V.self)
+        let lo = blk.lo, width = blk.width
+        var q = 0
+        while q < hw {
+            let t = pixelTable
+            let px: Pixels8 = (img + t[q], img + t[min(q + 1, last)], img + t[min(q + 2, last)],
+                               img + t[min(q + 3, last)], img + t[min(q + 4, last)], img + t[min(q + 5, last)],
+                               img + t[min(q + 6, last)], img + t[min(q + 7, last)])
+            let a = conv3x3Tile8x1(px, wts, segs, segCount, bias0)
+            let r = min(8, hw - q)
+            let o = outImg + q * outStride + lo
+            storeLanes(reluIf(a.a0, relu), o, width)
+            if r > 1 { storeLanes(reluIf(a.a1, relu), o + outStride, width) }
+            if r > 2 { storeLanes(reluIf(a.a2, relu), o + 2 * outStride, width) }
+            if r > 3 { storeLanes(reluIf(a.a3, relu), o + 3 * outStride, width) }
+            if r > 4 { storeLanes(reluIf(a.a4, relu), o + 4 * outStride, width) }
+            if r > 5 { storeLanes(reluIf(a.a5, relu), o + 5 * outStride, width) }
+            if r > 6 { storeLanes(reluIf(a.a6, relu), o + 6 * outStride, width) }
+            if r > 7 { storeLanes(reluIf(a.a7, relu), o + 7 * outStride, width) }
+            q += 8
+        }
+    }
+
+    @inline(__always)
+    private func pooled4x2(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
+                           _ ph: Int, _ pw: Int, _ outRowStride: Int, _ outPixelStride: Int) {
+        typealias V = FloatVector
+        let wts = UnsafePointer(blk.weights.assumingMemoryBound(to: V.self))
+        let bp = UnsafeRawPointer(blk.bias)
+        let bias0 = bp.loadUnaligned(as: V.self)
+        let bias1 = bp.loadUnaligned(fromByteOffset: MemoryLayout<V>.size, as: V.self)
+        let zero = V(repeating: 0)
+        let lo = blk.lo, w0 = min(blk.width, V.scalarCount), w1 = blk.width - w0
+        let down = rowStride, right = inStride
+        for y in 0..<ph {
+            for x in 0..<pw {
+                let p = img + quadTable[y * pw + x]
+                let a = conv3x3Tile4x2((p, p + right, p + down, p + down + right), wts, segs, segCount, zero, zero)
+                let m0 = pointwiseMax(max4(a.a0, a.a1, a.a2, a.a3) + bias0, zero)
+                let o = outImg + y * outRowStride + x * outPixelStride + lo
+                storeLanes(m0, o, w0)
+                if w1 > 0 {
+                    let m1 = pointwiseMax(max4(a.b0, a.b1, a.b2, a.b3) + bias1, zero)
+                    storeLanes(m1, o + V.scalarCount, w1)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func pooled8x1<V: SIMD>(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
+                                    _ ph: Int, _ pw: Int, _ outRowStride: Int, _ outPixelStride: Int,
+                                    _: V.Type) where V.Scalar == Float {
+        let wts = UnsafePointer(blk.weights.assumingMemoryBound(to: V.self))
+        let bias0 = UnsafeRawPointer(blk.bias).loadUnaligned(as: V.self)
+        let zero = V(repeating: 0)
+        let lo = blk.lo, width = blk.width
+        let down = rowStride, right = inStride
+        let quads = ph * pw
+        var q = 0
+        while q < quads {
+            // Two pool windows per tile; an odd last window is computed twice, stored once.
+            let q1 = min(q + 1, quads - 1)
+            let p = img + quadTable[q], r = img + quadTable[q1]
+            let a = conv3x3Tile8x1((p, p + right, p + down, p + down + right,
+                                    r, r + right, r + down, r + down + right), wts, segs, segCount, zero)
+            let m0 = pointwiseMax(max4(a.a0, a.a1, a.a2, a.a3) + bias0, zero)
+            let y0 = q / pw, x0 = q - y0 * pw
+            storeLanes(m0, outImg + y0 * outRowStride + x0 * outPixelStride + lo, width)
+            if q + 1 < quads {
+                let m1 = pointwiseMax(max4(a.a4, a.a5, a.a6, a.a7) + bias0, zero)
+                let y1 = q1 / pw, x1 = q1 - y1 * pw
+                storeLanes(m1, outImg + y1 * outRowStride + x1 * outPixelStride + lo, width)
+            }
+            q += 2
+        }
+    }
+}
