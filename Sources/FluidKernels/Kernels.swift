@@ -21,40 +21,51 @@ public enum Kernels {
     public static func conv3x3BackwardWeights(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
                                               dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
                                               n: Int, h: Int, w: Int, ic: Int, oc: Int) {
-        Reference.conv3x3BackwardWeights(input: input, dOutput: dOutput, dWeight: dWeight, dBias: dBias,
-                                         n: n, h: h, w: w, ic: ic, oc: oc)
+        ConvBackwardWeights.run(input: input, dOutput: dOutput, dWeight: dWeight, dBias: dBias,
+                                n: n, h: h, w: w, ic: ic, oc: oc)
     }
 
     /// OVERWRITES dInput [N,H,W,IC] with the gradient wrt input
     public static func conv3x3BackwardData(dOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                            dInput: UnsafeMutablePointer<Float>,
                                            n: Int, h: Int, w: Int, ic: Int, oc: Int) {
-        Reference.conv3x3BackwardData(dOutput: dOutput, weight: weight, dInput: dInput,
-                                      n: n, h: h, w: w, ic: ic, oc: oc)
+        guard n > 0, h > 0, w > 0, ic > 0 else { return }
+        guard oc > 0 else { dInput.update(repeating: 0, count: n * h * w * ic); return }
+        // dIn = conv3x3(dOut) with weights transposed (IC <-> OC) and flipped 180°.
+        let flipped = UnsafeMutablePointer<Float>.allocate(capacity: ic * oc * 9)
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: Padding.paddedCount(n: n, h: h, w: w, c: oc))
+        defer { flipped.deallocate(); padded.deallocate() }
+        for o in 0..<oc { for i in 0..<ic { for k in 0..<9 {
+            flipped[(i * oc + o) * 9 + 8 - k] = weight[(o * ic + i) * 9 + k]
+        } } }
+        Padding.pad(dOutput, into: padded, n: n, h: h, w: w, c: oc)
+        let plan = Conv3x3Plan(weight: flipped, weightInputs: oc, bias: nil, rows: 0..<ic, columns: 0..<oc,
+                               h: h, w: w, inStride: oc, icLo: 0)
+        plan.forward(input: padded, n: n, output: dInput, outStride: ic, relu: false)
     }
 
     /// gradient[i] = 0 where output[i] <= 0
     public static func reluBackward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
-        Reference.reluBackward(output: output, gradient: gradient, count: count)
+        PoolKernels.reluBackward(output: output, gradient: gradient, count: count)
     }
 
     /// input [N,H,W,C] -> output [N,H/2,W/2,C], floor (7 -> 3)
     public static func maxPool2x2Forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                          n: Int, h: Int, w: Int, c: Int) {
-        Reference.maxPool2x2Forward(input: input, output: output, n: n, h: h, w: w, c: c)
+        PoolKernels.forward(input: input, output: output, n: n, h: h, w: w, c: c)
     }
 
     /// OVERWRITES dInput [N,H,W,C]: each dOutput goes to the first max of its window (row-major), 0 elsewhere (and in floor-dropped rows/cols)
     public static func maxPool2x2Backward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
                                           dInput: UnsafeMutablePointer<Float>, n: Int, h: Int, w: Int, c: Int) {
-        Reference.maxPool2x2Backward(input: input, dOutput: dOutput, dInput: dInput, n: n, h: h, w: w, c: c)
+        PoolKernels.backward(input: input, dOutput: dOutput, dInput: dInput, n: n, h: h, w: w, c: c)
     }
 
     /// input [N,F]; weight [O,F]; bias [O]; output [N,O]
     public static func denseForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                     bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                     n: Int, f: Int, o: Int) {
-        Reference.denseForward(input: input, weight: weight, bias: bias, output: output, n: n, f: f, o: o)
+        DenseKernels.forward(input: input, weight: weight, bias: bias, output: output, n: n, f: f, o: o)
     }
 
     /// ACCUMULATES dWeight [O,F] += and dBias [O] += ; OVERWRITES dInput [N,F] unless nil
@@ -62,8 +73,8 @@ public enum Kernels {
                                      dOutput: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
                                      dBias: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>?,
                                      n: Int, f: Int, o: Int) {
-        Reference.denseBackward(input: input, weight: weight, dOutput: dOutput, dWeight: dWeight,
-                                dBias: dBias, dInput: dInput, n: n, f: f, o: o)
+        DenseKernels.backward(input: input, weight: weight, dOutput: dOutput, dWeight: dWeight,
+                              dBias: dBias, dInput: dInput, n: n, f: f, o: o)
     }
 
     /// logits [N,O]; labels [N]; returns the mean loss; OVERWRITES dLogits [N,O] = (softmax - onehot) / N
