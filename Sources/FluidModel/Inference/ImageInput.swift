@@ -1,0 +1,16 @@
+/// MNIST bytes -> the padded float layout conv1 reads (value = pixel / 255, DESIGN §2).
+enum ImageInput {
+    static let paddedSide = CNN.imageSide + 2 // 30
+
+    /// image [784] bytes -> interior of a padded [30, 30, 1] buffer whose border is already zero.
+    @inline(__always)
+    static func load(_ image: UnsafePointer<UInt8>, into padded: UnsafeMutablePointer<Float>) {
+        let side = CNN.imageSide
+        let scale: Float = 1 / 255
+        for y in 0..<side {
+            let src = image + y * side
+            let dst = padded + (y + 1) * paddedSide + 1
+            for x in 0..<side { dst[x] = Float(src[x]) * scale }
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import FluidKernels
+
+/// One device's share of a joint (HA) run of sub-network `100` or `75` (DESIGN §2, "Joint
+/// (HA) execution").
+///
+/// The device computes only its own output channels, own = role.ownedChannels ∩ subnet,
+/// from the weight rows it holds (all input columns of its rows) and the fc columns of
+/// its own features; it never reads another weight. Per batch:
+///
+///     beginBatch(images:count:)
+///     for l in 1...3 {
+///         computeLayer(l)
+///         if l < 3 && peer.needsPeerActivations(after: l) { send ownActivations(after: l) }
+///         if l < 3 && needsPeerActivations(after: l)      { setPeerActivations(after: l, from: received) }
+///     }
+///     partialLogits(into:)  -> send to / combine with the peer's: JointEngine.combine(...)
+///
+/// Whether a device needs the peer's channels after layer l is derived from the weights it
+/// holds: true iff its rows of layer l+1 have a nonzero weight on a peer channel. With
+/// group-triangular weights the Master never needs the Worker (one-way stream); dense
+/// weights need both ways. conv3's output is never exchanged: fc is split by features.
+public final class JointEngine {
+    public let role: Role
+    public let subnet: Subnet
+    public let maxBatch: Int
+    /// Output channels this device computes (absolute channel numbers).
+    public let ownChannels: Range<Int>
+    /// Channels of the subnet the peer computes (absolute).
+    public let peerChannels: Range<Int>
+    /// Images of the current batch.
+    public private(set) var count = 0
+
+    /// Spatial side of the activations after layer l (index l): 28, 14, 7, 3.
+    static let sides = CNN.sides
+    let width: Int, ownLo: Int, peerLo: Int
+    let conv1: Conv3x3Plan, conv2: Conv3x3Plan, conv3: Conv3x3Plan
+    let fc: FCPlan
+    let needsPeer: [Bool] // index l = 1, 2 (0 and 3 unused, false)
+    /// padded images [N,30,30,1]; padded full-width maps [N,16,16,s] and [N,9,9,s]; own features [N,3,3,own].
+    let input: UnsafeMutablePointer<Float>
+    let act1: UnsafeMutablePointer<Float>, act2: UnsafeMutablePointer<Float>
+    let features: UnsafeMutablePointer<Float>
+    /// [N, 14, 14, max(own, peer)]: the packed own map to send / the peer's map received.
+    let staging: UnsafeMutablePointer<Float>
+
+    public init(weights: CNNWeights, role: Role, subnet: Subnet, maxBatch: Int) {
+        self.role = role
+        self.subnet = subnet
+        self.maxBatch = max(1, maxBatch)
+        let s = subnet.channels
+        let owned = role.ownedChannels
+        let own = max(s.lowerBound, owned.lowerBound)..<max(max(s.lowerBound, owned.lowerBound), min(s.upperBound, owned.upperBound))
+        // The peer's part of the subnet is what is left: a prefix or suffix of it.
+        let peer = own.isEmpty ? s : (own.lowerBound == s.lowerBound ? own.upperBound..<s.upperBound : s.lowerBound..<own.lowerBound)
+        ownChannels = own
+        peerChannels = peer
+        width = s.count
+        ownLo = own.lowerBound - s.lowerBound
+        peerLo = peer.lowerBound - s.lowerBound
+
+        // Does any held row of conv(l+1) read a peer channel?
+        func readsPeer(_ w: [Float]) -> Bool {
+            for o in own { for i in peer { for k in 0..<9 where w[(o * 16 + i) * 9 + k] != 0 { return true } } }
+            return false
+        }
+        let peer2 = readsPeer(weights.conv2Weight), peer3 = readsPeer(weights.conv3Weight)
+        needsPeer = [false, peer2, peer3, false]
+        // Columns read: the whole subnet if a peer column matters, else own only.
+        let cols2 = peer2 ? s : own, cols3 = peer3 ? s : own
+        let lo2 = cols2.lowerBound - s.lowerBound, lo3 = cols3.lowerBound - s.lowerBound
+
+        conv1 = weights.conv1Weight.withUnsafeBufferPointer { w in weights.conv1Bias.withUnsafeBufferPointer { b in
+            Conv3x3Plan(weight: w.baseAddress!, weightInputs: 1, bias: b.baseAddress!, rows: own, columns: 0..<1,
+                        h: 28, w: 28, inStride: 1, icLo: 0)
+        } }
+        conv2 = weights.conv2Weight.withUnsafeBufferPointer { w in weights.conv2Bias.withUnsafeBufferPointer { b in
+            Conv3x3Plan(weight: w.baseAddress!, weightInputs: 16, bias: b.baseAddress!, rows: own, columns: cols2,
+                        h: 14, w: 14, inStride: s.count, icLo: lo2)
+        } }
+        conv3 = weights.conv3Weight.withUnsafeBufferPointer { w in weights.conv3Bias.withUnsafeBufferPointer { b in
+            Conv3x3Plan(weight: w.baseAddress!, weightInputs: 16, bias: b.baseAddress!, rows: own, columns: cols3,
+                        h: 7, w: 7, inStride: s.count, icLo: lo3)
+        } }
+        fc = FCPlan(weights: weights, channels: own)
+
+        let n = self.maxBatch
+        input = .allocate(capacity: n * 30 * 30)
+        input.initialize(repeating: 0, count: n * 30 * 30)
+        act1 = .allocate(capacity: n * 16 * 16 * s.count)
+        act1.initialize(repeating: 0, count: n * 16 * 16 * s.count)
+        act2 = .allocate(capacity: n * 9 * 9 * s.count)
+        act2.initialize(repeating: 0, count: n * 9 * 9 * s.count)
+        features = .allocate(capacity: max(1, n * 9 * own.count))
+        features.initialize(repeating: 0, count: max(1, n * 9 * own.count))
+        let stage = max(1, n * 14 * 14 * max(own.count, peer.count))
+        staging = .allocate(capacity: stage)
+        staging.initialize(repeating: 0, count: stage)
+    }
+
+    deinit {
+        input.deallocate(); act1.deallocate(); act2.deallocate()
+        features.deallocate(); staging.deallocate()
+    }
+
+    /// True iff this device's rows of layer l+1 read the peer's channels after layer l
+    /// (so it must receive them before `computeLayer(l + 1)`). Always false for l = 3.
+    public func needsPeerActivations(after l: Int) -> Bool {
+        (1...2).contains(l) ? needsPeer[l] : false
+    }
+
+    /// Floats of one side's activations after layer l for the current batch.
+    public func activationCount(after l: Int, channels: Int) -> Int {
+        guard (1...3).contains(l) else { return 0 }
+        return count * Self.sides[l] * Self.sides[l] * channels
+    }
+
+    /// Starts a batch: images [N, 784] bytes, N ≤ maxBatch.
+    public func beginBatch(images: UnsafePointer<UInt8>, count: Int) throws {
+        guard count >= 0 && count <= maxBatch else { throw JointEngineError.batchTooLarge(count, max: maxBatch) }
+        self.count = count
+        for b in 0..<count { ImageInput.load(images + b * CNN.imagePixels, into: input + b * 900) }
+    }
+
+    /// conv + bias + ReLU + pool of layer l (1…3) for the own channels, reading own (and,
+    /// if needed, the peer's already set) channels of layer l − 1.
+    public func computeLayer(_ l: Int) {
+        let s = width, n = count
+        switch l {
+        case 1:
+            conv1.forwardPooled(input: input, n: n, output: act1 + 17 * s, outImageStride: 256 * s,
+                                outRowStride: 16 * s, outPixelStride: s, outChannel: ownLo)
+        case 2:
+            conv2.forwardPooled(input: act1, n: n, output: act2 + 10 * s, outImageStride: 81 * s,
+                                outRowStride: 9 * s, outPixelStride: s, outChannel: ownLo)
+        case 3:
+            let f = ownChannels.count
+            conv3.forwardPooled(input: act2, n: n, output: features, outImageStride: 9 * f,
+                                outRowStride: 3 * f, outPixelStride: f, outChannel: 0)
+        default:
+            break
+        }
+    }
+
+    /// The own channels after layer l, packed [N, side, side, own] ready to send. Valid
+    /// until the next call on this engine.
+    public func ownActivations(after l: Int) -> UnsafeBufferPointer<Float> {
+        let f = ownChannels.count
+        if l == 3 { return UnsafeBufferPointer(start: features, count: activationCount(after: 3, channels: f)) }
+        guard l == 1 || l == 2 else { return UnsafeBufferPointer(start: staging, count: 0) }
+        let (map, padSide) = l == 1 ? (act1, 16) : (act2, 9)
+        let side = Self.sides[l], s = width
+        var k = 0
+        for b in 0..<count {
+            for y in 0..<side {
+                for x in 0..<side {
+                    let src = map + ((b * padSide + y + 1) * padSide + x + 1) * s + ownLo
+                    (staging + k).update(from: src, count: f)
+                    k += f
+                }
+            }
+        }
+        return UnsafeBufferPointer(start: staging, count: k)
+    }
+
+    /// Stores the peer's channels after layer l (1 or 2), packed [N, side, side, peer].
+    public func setPeerActivations(after l: Int, from values: UnsafeBufferPointer<Float>) throws {
+        guard l == 1 || l == 2 else { throw JointEngineError.noExchange(layer: l) }
+        let p = peerChannels.count
+        let expected = activationCount(after: l, channels: p)
+        guard values.count == expected else {
+            throw JointEngineError.peerActivationSize(layer: l, expected: expected, got: values.count)
+        }
+        guard let base = values.baseAddress, expected > 0 else { return }
+        let (map, padSide) = l == 1 ? (act1, 16) : (act2, 9)
+        let side = Self.sides[l], s = width
+        var k = 0
+        for b in 0..<count {
+            for y in 0..<side {
+                for x in 0..<side {
+                    (map + ((b * padSide + y + 1) * padSide + x + 1) * s + peerLo).update(from: base + k, count: p)
+                    k += p
+                }
+            }
+        }
+    }
+
+    /// Same from raw bytes off the wire (little-endian float32, any alignment).
+    public func setPeerActivations(after l: Int, from bytes: UnsafeRawBufferPointer) throws {
+        guard bytes.count % 4 == 0 else {
+            throw JointEngineError.peerActivationSize(layer: l, expected: activationCount(after: l, channels: peerChannels.count),
+                                                      got: bytes.count / 4)
+        }
+        let n = bytes.count / 4
+        guard n <= maxBatch * 14 * 14 * max(ownChannels.count, peerChannels.count) else {
+            throw JointEngineError.peerActivationSize(layer: l, expected: activationCount(after: l, channels: peerChannels.count), got: n)
+        }
+        if n > 0, let src = bytes.baseAddress {
+            UnsafeMutableRawPointer(staging).copyMemory(from: src, byteCount: n * 4)
+            #if _endian(big)
+            for i in 0..<n { staging[i] = Float(bitPattern: UInt32(littleEndian: staging[i].bitPattern)) }
+            #endif
+        }
+        try setPeerActivations(after: l, from: UnsafeBufferPointer(start: staging, count: n))
+    }
+
+    /// partial logits [N, 10] = own features · own fc columns (no bias) after `computeLayer(3)`.
+    public func partialLogits(into out: UnsafeMutablePointer<Float>) {
+        let f = 9 * ownChannels.count
+        for b in 0..<count { fc.apply(features + b * f, initial: nil, into: out + b * CNN.classes) }
+    }
+
+    /// logits [N,10] = master partial + worker partial + fc bias [10].
+    public static func combine(master: UnsafePointer<Float>, worker: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                               count: Int, into out: UnsafeMutablePointer<Float>) {
+        for b in 0..<count {
+            for k in 0..<CNN.classes {
+                let i = b * CNN.classes + k
+                out[i] = (master[i] + worker[i]) + bias[k]
+            }
+        }
+    }
+}
+
+public enum JointEngineError: Error, CustomStringConvertible, Equatable {
+    case batchTooLarge(Int, max: Int)
+    case peerActivationSize(layer: Int, expected: Int, got: Int)
+    case noExchange(layer: Int)
+
+    public var description: String {
+        switch self {
+        case .batchTooLarge(let n, let m): return "joint engine: batch of \(n) images exceeds maxBatch \(m)"
+        case .peerActivationSize(let l, let e, let g):
+            return "joint engine: peer activations after layer \(l) have \(g) floats, expected \(e)"
+        case .noExchange(let l): return "joint engine: no activations are exchanged after layer \(l)"
+        }
+    }
+}

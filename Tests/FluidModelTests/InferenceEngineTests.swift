@@ -1,0 +1,175 @@
+import XCTest
+import FluidKernels
+import FluidModel
+
+/// SubnetEngine vs a plain reference forward built from the scalar kernels and the store's
+/// own slicing; JointEngine halves exchanged in-process vs SubnetEngine.
+final class InferenceEngineTests: XCTestCase {
+    struct RNG {
+        var state: UInt64
+        mutating func float() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float((state >> 40) & 0xFFFF) / 32768 - 1
+        }
+    }
+
+    func randomWeights(_ connectivity: Connectivity, seed: UInt64) -> CNNWeights {
+        var rng = RNG(state: seed)
+        var w = CNNWeights()
+        for i in w.conv1Weight.indices { w.conv1Weight[i] = rng.float() * 0.6 }
+        for i in w.conv1Bias.indices { w.conv1Bias[i] = rng.float() * 0.1 }
+        for o in 0..<16 { for i in 0..<16 { for k in 0..<9 {
+            let allowed = connectivity.allows(output: o, input: i)
+            w.conv2Weight[(o * 16 + i) * 9 + k] = allowed ? rng.float() * 0.3 : 0
+            w.conv3Weight[(o * 16 + i) * 9 + k] = allowed ? rng.float() * 0.3 : 0
+        } } }
+        for i in 0..<16 { w.conv2Bias[i] = rng.float() * 0.1; w.conv3Bias[i] = rng.float() * 0.1 }
+        for i in w.fcWeight.indices { w.fcWeight[i] = rng.float() * 0.3 }
+        for i in w.fcBias.indices { w.fcBias[i] = rng.float() }
+        return w
+    }
+
+    func randomImages(_ n: Int, seed: UInt64) -> [UInt8] {
+        var rng = RNG(state: seed)
+        return (0..<(n * 784)).map { _ in UInt8(truncatingIfNeeded: Int((rng.float() + 1) * 200) - 100 < 0 ? 0 : Int((rng.float() + 1) * 127)) }
+    }
+
+    /// Reference forward of one sub-network with Reference.* on the compact slice.
+    func referenceLogits(_ weights: CNNWeights, _ subnet: Subnet, _ images: [UInt8], _ n: Int) -> [Float] {
+        let sw = weights.slice(subnet)
+        let s = subnet.width
+        let x = images.map { Float($0) / 255 }
+        func convPool(_ input: [Float], _ wt: [Float], _ b: [Float], side: Int, ic: Int) -> [Float] {
+            var full = [Float](repeating: 0, count: n * side * side * s)
+            Reference.conv3x3Forward(input: input, weight: wt, bias: b, output: &full, n: n, h: side, w: side,
+                                     ic: ic, oc: s, relu: true)
+            var pooled = [Float](repeating: 0, count: n * (side / 2) * (side / 2) * s)
+            Reference.maxPool2x2Forward(input: full, output: &pooled, n: n, h: side, w: side, c: s)
+            return pooled
+        }
+        let a1 = convPool(x, sw.conv1Weight, sw.conv1Bias, side: 28, ic: 1)
+        let a2 = convPool(a1, sw.conv2Weight, sw.conv2Bias, side: 14, ic: s)
+        let a3 = convPool(a2, sw.conv3Weight, sw.conv3Bias, side: 7, ic: s)
+        var logits = [Float](repeating: 0, count: n * 10)
+        Reference.denseForward(input: a3, weight: sw.fcWeight, bias: sw.fcBias, output: &logits, n: n, f: 9 * s, o: 10)
+        return logits
+    }
+
+    func assertClose(_ a: [Float], _ b: [Float], _ what: String, tol: Float = 1e-4, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, what, line: line)
+        let worst = zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+        XCTAssert(worst <= tol, "\(what): max error \(worst)", line: line)
+    }
+
+    func testSubnetEngineMatchesReferenceForEverySubnet() {
+        for conn in Connectivity.allCases {
+            let w = randomWeights(conn, seed: conn == .dense ? 1 : 2)
+            for n in [1, 3] {
+                let images = randomImages(n, seed: UInt64(n))
+                for subnet in Subnet.all {
+                    let engine = SubnetEngine(weights: w, subnet: subnet, maxBatch: 2)
+                    var got = [Float](repeating: .nan, count: n * 10)
+                    engine.logits(images: images, count: n, into: &got)
+                    let want = referenceLogits(w, subnet, images, n)
+                    assertClose(got, want, "SubnetEngine \(subnet) \(conn) n=\(n)")
+                    var labels = [Int32](repeating: -1, count: n), wantLabels = labels
+                    engine.predict(images: images, count: n, into: &labels) // maxBatch 2 < n: chunks
+                    Reference.argmax(want, n: n, o: 10, into: &wantLabels)
+                    XCTAssertEqual(labels, wantLabels, "predict \(subnet) \(conn)")
+                }
+            }
+        }
+    }
+
+    /// Runs master and worker engines with the exchange done in-process; returns logits.
+    func jointLogits(master: JointEngine, worker: JointEngine, images: [UInt8], n: Int, bias: [Float],
+                     useRawBytes: Bool = false) throws -> [Float] {
+        try master.beginBatch(images: images, count: n)
+        try worker.beginBatch(images: images, count: n)
+        for l in 1...3 {
+            master.computeLayer(l)
+            worker.computeLayer(l)
+            if worker.needsPeerActivations(after: l) {
+                let sent = Array(master.ownActivations(after: l))
+                if useRawBytes {
+                    try sent.withUnsafeBytes { try worker.setPeerActivations(after: l, from: $0) }
+                } else {
+                    try sent.withUnsafeBufferPointer { try worker.setPeerActivations(after: l, from: $0) }
+                }
+            }
+            if master.needsPeerActivations(after: l) {
+                let sent = Array(worker.ownActivations(after: l))
+                try sent.withUnsafeBufferPointer { try master.setPeerActivations(after: l, from: $0) }
+            }
+        }
+        var pm = [Float](repeating: .nan, count: n * 10), pw = pm, out = pm
+        master.partialLogits(into: &pm)
+        worker.partialLogits(into: &pw)
+        JointEngine.combine(master: pm, worker: pw, bias: bias, count: n, into: &out)
+        return out
+    }
+
+    func testJointEnginesMatchSubnetEngine() throws {
+        for conn in Connectivity.allCases {
+            let w = randomWeights(conn, seed: conn == .dense ? 3 : 4)
+            for subnet in [Subnet.s100, .s75] {
+                for n in [1, 5] {
+                    let images = randomImages(n, seed: 10 + UInt64(n))
+                    let solo = SubnetEngine(weights: w, subnet: subnet, maxBatch: n)
+                    var want = [Float](repeating: 0, count: n * 10)
+                    solo.logits(images: images, count: n, into: &want)
+                    // Each device is given only what it holds.
+                    let master = JointEngine(weights: w.restricted(to: .master), role: .master, subnet: subnet, maxBatch: 5)
+                    let worker = JointEngine(weights: w.restricted(to: .worker), role: .worker, subnet: subnet, maxBatch: 5)
+                    let got = try jointLogits(master: master, worker: worker, images: images, n: n, bias: w.fcBias,
+                                              useRawBytes: n == 5)
+                    assertClose(got, want, "joint \(subnet) \(conn) n=\(n)")
+                    // The exchange is derived from the weights: triangular is one-way.
+                    XCTAssertEqual(master.needsPeerActivations(after: 1), conn == .dense, "\(subnet) \(conn)")
+                    XCTAssertEqual(master.needsPeerActivations(after: 2), conn == .dense, "\(subnet) \(conn)")
+                    XCTAssertTrue(worker.needsPeerActivations(after: 1))
+                    XCTAssertTrue(worker.needsPeerActivations(after: 2))
+                    XCTAssertFalse(worker.needsPeerActivations(after: 3))
+                    XCTAssertEqual(master.ownChannels, 0..<8)
+                    XCTAssertEqual(worker.ownChannels, 8..<subnet.channels.upperBound)
+                }
+            }
+        }
+    }
+
+    func testMasterNeverReadsWorkerWeights() throws {
+        for conn in Connectivity.allCases {
+            let w = randomWeights(conn, seed: 5)
+            var garbage = w
+            var rng = RNG(state: 77)
+            for o in 8..<16 {
+                for k in 0..<9 { garbage.conv1Weight[o * 9 + k] = rng.float() * 100 }
+                garbage.conv1Bias[o] = 1e6; garbage.conv2Bias[o] = .nan; garbage.conv3Bias[o] = .infinity
+                for k in (o * 144)..<((o + 1) * 144) { garbage.conv2Weight[k] = .nan; garbage.conv3Weight[k] = rng.float() * 100 }
+                for j in 0..<10 { for p in 0..<9 { garbage.fcWeight[j * 144 + o * 9 + p] = .nan } }
+            }
+            let images = randomImages(4, seed: 9)
+            let worker = JointEngine(weights: w, role: .worker, subnet: .s100, maxBatch: 4)
+            let clean = JointEngine(weights: w, role: .master, subnet: .s100, maxBatch: 4)
+            let dirty = JointEngine(weights: garbage, role: .master, subnet: .s100, maxBatch: 4)
+            let a = try jointLogits(master: clean, worker: worker, images: images, n: 4, bias: w.fcBias)
+            let b = try jointLogits(master: dirty, worker: worker, images: images, n: 4, bias: w.fcBias)
+            XCTAssertEqual(a, b, "master's result changed with garbage in the worker's rows (\(conn))")
+            XCTAssertFalse(b.contains { !$0.isFinite })
+        }
+    }
+
+    func testPeerActivationSizeIsValidated() throws {
+        let w = randomWeights(.dense, seed: 6)
+        let e = JointEngine(weights: w, role: .master, subnet: .s100, maxBatch: 2)
+        try e.beginBatch(images: randomImages(2, seed: 1), count: 2)
+        let short = [Float](repeating: 0, count: 2 * 14 * 14 * 8 - 1)
+        XCTAssertThrowsError(try short.withUnsafeBufferPointer { try e.setPeerActivations(after: 1, from: $0) }) {
+            XCTAssertEqual($0 as? JointEngineError, .peerActivationSize(layer: 1, expected: 3136, got: 3135))
+        }
+        XCTAssertThrowsError(try [UInt8](repeating: 0, count: 7).withUnsafeBytes { try e.setPeerActivations(after: 2, from: $0) })
+        XCTAssertThrowsError(try e.beginBatch(images: randomImages(3, seed: 1), count: 3))
+        let ok = [Float](repeating: 0, count: 2 * 7 * 7 * 8)
+        XCTAssertNoThrow(try ok.withUnsafeBufferPointer { try e.setPeerActivations(after: 2, from: $0) })
+    }
+}
