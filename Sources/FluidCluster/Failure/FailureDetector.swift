@@ -1,0 +1,78 @@
+/// Heartbeat failure detector for a set of peers (instance; the NIO shell carries out the
+/// directives). Time is passed in, in nanoseconds from any fixed origin, so tests drive it
+/// with a fake clock.
+///
+/// A peer is watched from `watch` (a completed handshake) until it is declared dead, by
+/// `onTick` (silence ≥ deadTimeout) or by `onConnectionClosed`. It is declared dead once;
+/// watching it again (a new handshake) starts afresh.
+public struct FailureDetector<Peer: Hashable> {
+    public enum Cause: String, Sendable {
+        /// No heartbeat within the timeout: a hang, or a network that stopped delivering.
+        case heartbeatTimeout = "heartbeat-timeout"
+        /// The TCP connection closed or reset: the process died (or closed it).
+        case connectionClosed = "connection-closed"
+    }
+
+    public enum Directive: Equatable {
+        /// Send a heartbeat to `peer` now.
+        case sendHeartbeat(Peer)
+        /// `peer` is dead: close its connection and re-plan. `silentNanos` = time since its
+        /// last heartbeat.
+        case markDead(Peer, cause: Cause, silentNanos: UInt64)
+    }
+
+    struct Watch { var lastHeard: UInt64; var lastSent: UInt64? }
+
+    public let settings: ClusterSettings
+    var watched: [Peer: Watch] = [:]
+
+    public init(settings: ClusterSettings = ClusterSettings()) { self.settings = settings }
+
+    /// Peers currently considered alive.
+    public var alive: Set<Peer> { Set(watched.keys) }
+
+    public func isAlive(_ p: Peer) -> Bool { watched[p] != nil }
+
+    /// Nanoseconds since `peer` was last heard, nil if not watched.
+    public func silence(of peer: Peer, now: UInt64) -> UInt64? {
+        watched[peer].map { now &- $0.lastHeard }
+    }
+
+    /// Start watching `peer` (its handshake completed at `now`).
+    public mutating func watch(_ peer: Peer, now: UInt64) {
+        watched[peer] = Watch(lastHeard: now, lastSent: nil)
+    }
+
+    /// Any frame from a peer proves it alive, not only heartbeats: a peer busy sending a
+    /// large activation frame is not silent.
+    public mutating func onHeard(from peer: Peer, now: UInt64) {
+        if watched[peer] != nil { watched[peer]!.lastHeard = max(watched[peer]!.lastHeard, now) }
+    }
+
+    /// The connection to `peer` closed: dead now (if it was alive).
+    public mutating func onConnectionClosed(_ peer: Peer, now: UInt64) -> Directive? {
+        guard let w = watched.removeValue(forKey: peer) else { return nil }
+        return .markDead(peer, cause: .connectionClosed, silentNanos: now &- w.lastHeard)
+    }
+
+    /// Stop watching without declaring death (an orderly close we asked for).
+    public mutating func forget(_ peer: Peer) { watched.removeValue(forKey: peer) }
+
+    /// Periodic check: heartbeats due, and peers silent for too long.
+    public mutating func onTick(now: UInt64) -> [Directive] {
+        var out: [Directive] = []
+        let interval = settings.heartbeatInterval.nanoseconds
+        let timeout = settings.deadTimeout.nanoseconds
+        for (peer, w) in watched {
+            let silent = now &- w.lastHeard
+            if now >= w.lastHeard, silent >= timeout {
+                watched.removeValue(forKey: peer)
+                out.append(.markDead(peer, cause: .heartbeatTimeout, silentNanos: silent))
+            } else if w.lastSent.map({ now &- $0 >= interval }) ?? true {
+                watched[peer]!.lastSent = now
+                out.append(.sendHeartbeat(peer))
+            }
+        }
+        return out
+    }
+}

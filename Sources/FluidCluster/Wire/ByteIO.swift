@@ -1,0 +1,103 @@
+/// Little helpers to write and read payload fields. Integers big-endian, floats as raw
+/// little-endian IEEE 754 (every target this runs on is little-endian; the bytes are
+/// copied, never reinterpreted in place, so alignment does not matter).
+public struct ByteWriter {
+    public var bytes: [UInt8]
+
+    public init(capacity: Int = 64) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func u8(_ v: UInt8) { bytes.append(v) }
+    public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    public mutating func u32(_ v: UInt32) {
+        bytes.append(UInt8(v >> 24)); bytes.append(UInt8((v >> 16) & 0xff))
+        bytes.append(UInt8((v >> 8) & 0xff)); bytes.append(UInt8(v & 0xff))
+    }
+    public mutating func u64(_ v: UInt64) {
+        u32(UInt32(v >> 32)); u32(UInt32(v & 0xffff_ffff))
+    }
+    public mutating func string(_ s: String) {
+        let utf8 = Array(s.utf8.prefix(4096))
+        u32(UInt32(utf8.count)); bytes.append(contentsOf: utf8)
+    }
+    public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    public mutating func raw(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
+    public mutating func floats(_ f: [Float]) {
+        u32(UInt32(f.count))
+        f.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+}
+
+/// Reads fields from a payload; every read checks the remaining length and throws
+/// `WireError.malformed` naming the message type instead of trapping.
+public struct ByteReader {
+    public let bytes: [UInt8]
+    public private(set) var offset = 0
+    let type: String
+
+    public init(_ bytes: [UInt8], type: String) {
+        self.bytes = bytes
+        self.type = type
+    }
+
+    public var remaining: Int { bytes.count - offset }
+
+    mutating func need(_ n: Int, _ what: String) throws {
+        guard n >= 0, remaining >= n else {
+            throw WireError.malformed(type: type, problem: "\(what) needs \(n) bytes, \(remaining) left")
+        }
+    }
+
+    public mutating func u8(_ what: String = "u8") throws -> UInt8 {
+        try need(1, what); defer { offset += 1 }
+        return bytes[offset]
+    }
+    public mutating func bool(_ what: String = "bool") throws -> Bool {
+        let v = try u8(what)
+        guard v <= 1 else { throw WireError.malformed(type: type, problem: "\(what) is \(v), not 0/1") }
+        return v == 1
+    }
+    public mutating func u32(_ what: String = "u32") throws -> UInt32 {
+        try need(4, what); defer { offset += 4 }
+        return UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16
+            | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+    }
+    public mutating func u64(_ what: String = "u64") throws -> UInt64 {
+        let hi = try u32(what), lo = try u32(what)
+        return UInt64(hi) << 32 | UInt64(lo)
+    }
+    public mutating func string(_ what: String = "string") throws -> String {
+        let n = Int(try u32(what + " length"))
+        try need(n, what)
+        defer { offset += n }
+        return String(decoding: bytes[offset..<(offset + n)], as: UTF8.self)
+    }
+    public mutating func raw(_ n: Int, _ what: String) throws -> [UInt8] {
+        try need(n, what); defer { offset += n }
+        return Array(bytes[offset..<(offset + n)])
+    }
+    /// A float array; `expected` (when given) is the count the message requires.
+    public mutating func floats(_ what: String, expected: Int? = nil) throws -> [Float] {
+        let n = Int(try u32(what + " count"))
+        if let e = expected, n != e {
+            throw WireError.malformed(type: type, problem: "\(what) has \(n) floats, expected \(e)")
+        }
+        try need(n * 4, what)
+        var out = [Float](repeating: 0, count: n)
+        out.withUnsafeMutableBytes { dst in
+            bytes.withUnsafeBytes { src in
+                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + n * 4)]))
+            }
+        }
+        offset += n * 4
+        return out
+    }
+    /// Refuses trailing bytes: a message is exactly its fields.
+    public func end() throws {
+        guard remaining == 0 else {
+            throw WireError.malformed(type: type, problem: "\(remaining) trailing bytes")
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import FluidModel
+
+extension Message {
+    public var type: MessageType {
+        switch self {
+        case .hello: return .hello
+        case .refuse: return .refuse
+        case .heartbeat: return .heartbeat
+        case .plan: return .plan
+        case .deployAck: return .deployAck
+        case .setMode: return .setMode
+        case .request: return .request
+        case .answer: return .answer
+        case .reject: return .reject
+        case .jointImages: return .jointImages
+        case .jointActivations: return .jointActivations
+        case .jointPartial: return .jointPartial
+        }
+    }
+
+    /// The whole frame: header + payload.
+    public func encodedFrame() -> [UInt8] {
+        let payload = encodedPayload()
+        var out: [UInt8] = []
+        out.reserveCapacity(WireFormat.headerLength + payload.count)
+        FrameHeader.write(type: type, length: payload.count, into: &out)
+        out.append(contentsOf: payload)
+        return out
+    }
+
+    public func encodedPayload() -> [UInt8] {
+        var w = ByteWriter()
+        switch self {
+        case .hello(let h):
+            w.u8(WireFormat.version); w.u8(h.role.rawValue); w.u8(h.kind.code)
+            w.string(h.weightsSHA256); w.string(h.nodeID); w.u64(h.incarnation); w.u64(h.planEpoch)
+        case .refuse(let reason):
+            w.string(reason)
+        case .heartbeat(let h):
+            w.u64(h.sentAtNanos); w.u64(h.imagesComputed); w.u64(h.peerBytesOut); w.u64(h.peerBytesIn)
+        case .plan(let p):
+            w.u64(p.epoch); w.u8(p.plan.code); w.u8(p.leader == .master ? 0 : 1)
+            w.u8(p.mode == .ha ? 0 : 1)
+            w.bool(p.needsPeerAfter.first ?? false); w.bool(p.needsPeerAfter.dropFirst().first ?? false)
+            w.string(p.reason)
+        case .deployAck(let epoch, let needs):
+            w.u64(epoch); w.bool(needs.first ?? false); w.bool(needs.dropFirst().first ?? false)
+        case .setMode(let m):
+            w.u8(m == .ha ? 0 : 1)
+        case .request(let r):
+            w = ByteWriter(capacity: 8 + r.ids.count * 8 + r.images.count)
+            w.u32(UInt32(r.ids.count)); for id in r.ids { w.u64(id) }; w.raw(r.images)
+        case .answer(let a):
+            w.u8(a.plan.code); w.u32(UInt32(a.ids.count))
+            for id in a.ids { w.u64(id) }
+            for l in a.labels { w.u8(UInt8(bitPattern: l)) }
+        case .reject(let ids):
+            w.u32(UInt32(ids.count)); for id in ids { w.u64(id) }
+        case .jointImages(let batch, let epoch, let count, let images):
+            w = ByteWriter(capacity: 24 + images.count)
+            w.u64(batch); w.u64(epoch); w.u32(UInt32(count)); w.raw(images)
+        case .jointActivations(let batch, let layer, let values):
+            w = ByteWriter(capacity: 16 + values.count * 4)
+            w.u64(batch); w.u8(UInt8(layer)); w.floats(values)
+        case .jointPartial(let batch, let values):
+            w = ByteWriter(capacity: 16 + values.count * 4)
+            w.u64(batch); w.floats(values)
+        }
+        return w.bytes
+    }
+
+    /// Largest batch a request or joint frame may carry.
+    public static let maxBatch = 1024
+
+    /// Decodes a payload of type `typeByte`; throws `WireError` naming the problem.
+    public static func decode(type typeByte: UInt8, payload: [UInt8]) throws -> Message {
+        guard let type = MessageType(rawValue: typeByte) else { throw WireError.unknownType(typeByte) }
+        var r = ByteReader(payload, type: "\(type)")
+        func count(_ what: String) throws -> Int {
+            let n = Int(try r.u32(what))
+            guard n <= maxBatch else {
+                throw WireError.malformed(type: "\(type)", problem: "\(what) \(n) exceeds \(maxBatch)")
+            }
+            return n
+        }
+        func bad(_ p: String) -> WireError { WireError.malformed(type: "\(type)", problem: p) }
+        let message: Message
+        switch type {
+        case .hello:
+            let v = try r.u8("version")
+            guard v == WireFormat.version else { throw WireError.wrongVersion(found: v, expected: WireFormat.version) }
+            guard let role = PeerRole(rawValue: try r.u8("role")) else { throw bad("unknown role") }
+            guard let kind = ModelKind(code: try r.u8("kind")) else { throw bad("unknown model kind") }
+            let sha = try r.string("weights sha"), id = try r.string("node id")
+            message = .hello(Hello(role: role, kind: kind, weightsSHA256: sha, nodeID: id,
+                                   incarnation: try r.u64("incarnation"), planEpoch: try r.u64("plan epoch")))
+        case .refuse:
+            message = .refuse(try r.string("reason"))
+        case .heartbeat:
+            message = .heartbeat(Heartbeat(sentAtNanos: try r.u64(), imagesComputed: try r.u64(),
+                                           peerBytesOut: try r.u64(), peerBytesIn: try r.u64()))
+        case .plan:
+            let epoch = try r.u64("epoch")
+            guard let plan = Plan(code: try r.u8("plan")) else { throw bad("unknown plan") }
+            let leader = try r.u8("leader"), mode = try r.u8("mode")
+            guard leader <= 1, mode <= 1 else { throw bad("leader/mode out of range") }
+            let n1 = try r.bool(), n2 = try r.bool()
+            message = .plan(PlanAnnouncement(epoch: epoch, plan: plan, leader: leader == 0 ? .master : .worker,
+                                             mode: mode == 0 ? .ha : .ht, needsPeerAfter: [n1, n2],
+                                             reason: try r.string("reason")))
+        case .deployAck:
+            let epoch = try r.u64("epoch")
+            message = .deployAck(epoch: epoch, needsPeerAfter: [try r.bool(), try r.bool()])
+        case .setMode:
+            let m = try r.u8("mode")
+            guard m <= 1 else { throw bad("mode \(m) out of range") }
+            message = .setMode(m == 0 ? .ha : .ht)
+        case .request:
+            let n = try count("count")
+            var ids = [UInt64](); ids.reserveCapacity(n)
+            for _ in 0..<n { ids.append(try r.u64("id")) }
+            message = .request(RequestBatch(ids: ids, images: try r.raw(n * CNN.imagePixels, "images")))
+        case .answer:
+            guard let plan = Plan(code: try r.u8("plan")) else { throw bad("unknown plan") }
+            let n = try count("count")
+            var ids = [UInt64](); ids.reserveCapacity(n)
+            for _ in 0..<n { ids.append(try r.u64("id")) }
+            let labels = try r.raw(n, "labels").map { Int8(bitPattern: $0) }
+            guard labels.allSatisfy({ $0 >= -1 && $0 < Int8(CNN.classes) }) else { throw bad("label out of range") }
+            message = .answer(AnswerBatch(ids: ids, labels: labels, plan: plan))
+        case .reject:
+            let n = try count("count")
+            var ids = [UInt64](); ids.reserveCapacity(n)
+            for _ in 0..<n { ids.append(try r.u64("id")) }
+            message = .reject(ids: ids)
+        case .jointImages:
+            let batch = try r.u64("batch"), epoch = try r.u64("epoch")
+            let n = try count("count")
+            message = .jointImages(batch: batch, epoch: epoch, count: n, images: try r.raw(n * CNN.imagePixels, "images"))
+        case .jointActivations:
+            let batch = try r.u64("batch")
+            let layer = Int(try r.u8("layer"))
+            guard layer == 1 || layer == 2 else { throw bad("layer \(layer) is not 1 or 2") }
+            message = .jointActivations(batch: batch, layer: layer, values: try r.floats("activations"))
+        case .jointPartial:
+            let batch = try r.u64("batch")
+            let values = try r.floats("partial logits")
+            guard values.count % CNN.classes == 0 else { throw bad("\(values.count) logits is not a multiple of 10") }
+            message = .jointPartial(batch: batch, values: values)
+        }
+        try r.end()
+        return message
+    }
+}
+
+extension ModelKind {
+    /// Wire code.
+    public var code: UInt8 { UInt8(ModelKind.allCases.firstIndex(of: self) ?? 0) }
+    public init?(code: UInt8) {
+        guard Int(code) < ModelKind.allCases.count else { return nil }
+        self = ModelKind.allCases[Int(code)]
+    }
+}

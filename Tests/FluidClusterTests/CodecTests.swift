@@ -1,0 +1,104 @@
+import XCTest
+import FluidModel
+import FluidCluster
+
+final class CodecTests: XCTestCase {
+    let samples: [Message] = [
+        .hello(Hello(role: .worker, kind: .fluid, weightsSHA256: String(repeating: "ab", count: 32),
+                     nodeID: "worker@127.0.0.1:1", incarnation: 42, planEpoch: 7)),
+        .refuse("weights differ"),
+        .heartbeat(Heartbeat(sentAtNanos: 1, imagesComputed: 2, peerBytesOut: 3, peerBytesIn: 4)),
+        .plan(PlanAnnouncement(epoch: 9, plan: .ht, leader: .worker, mode: .ht, needsPeerAfter: [true, false], reason: "x")),
+        .deployAck(epoch: 9, needsPeerAfter: [false, true]),
+        .setMode(.ht),
+        .request(RequestBatch(ids: [1, 2], images: [UInt8](repeating: 7, count: 2 * 784))),
+        .answer(AnswerBatch(ids: [5, 6, 7], labels: [3, -1, 9], plan: .soloU50)),
+        .reject(ids: [1, 99]),
+        .jointImages(batch: 3, epoch: 4, count: 1, images: [UInt8](repeating: 1, count: 784)),
+        .jointActivations(batch: 3, layer: 2, values: [1.5, -2, 0]),
+        .jointPartial(batch: 3, values: [Float](repeating: 0.25, count: 20)),
+    ]
+
+    func testRoundTripEveryMessageThroughSplitStream() throws {
+        var stream: [UInt8] = []
+        for m in samples { stream += m.encodedFrame() }
+        // Feed in awkward chunk sizes: frames split across reads must reassemble.
+        for chunk in [1, 3, 7, 1000] {
+            var d = FrameDecoder()
+            var got: [Message] = []
+            var i = 0
+            while i < stream.count {
+                d.append(Array(stream[i..<min(i + chunk, stream.count)]))
+                i += chunk
+                while let m = try d.next() { got.append(m) }
+            }
+            XCTAssertEqual(got, samples, "chunk \(chunk)")
+            XCTAssertNoThrow(try d.finish())
+        }
+    }
+
+    func testGarbageIsBadMagic() {
+        var d = FrameDecoder()
+        d.append(Array("GET / HTTP/1.1\r\n".utf8))
+        XCTAssertThrowsError(try d.next()) { XCTAssertEqual($0 as? WireError, .badMagic(0x47, 0x45)) }
+    }
+
+    func testWrongVersion() {
+        var f = Message.setMode(.ha).encodedFrame()
+        f[2] = WireFormat.version + 1
+        var d = FrameDecoder(); d.append(f)
+        XCTAssertThrowsError(try d.next()) {
+            XCTAssertEqual($0 as? WireError, .wrongVersion(found: WireFormat.version + 1, expected: WireFormat.version))
+        }
+    }
+
+    func testOversizedLengthRefusedFromHeaderAlone() {
+        // Only the header: the decoder must refuse before waiting for (or allocating) 4 GB.
+        var d = FrameDecoder()
+        d.append([0x46, 0x44, WireFormat.version, MessageType.request.rawValue, 0xff, 0xff, 0xff, 0xf0])
+        XCTAssertThrowsError(try d.next()) {
+            guard case .oversized(let l, _)? = $0 as? WireError else { return XCTFail("\($0)") }
+            XCTAssertEqual(l, 0xffff_fff0)
+        }
+    }
+
+    func testTruncatedFrameAtEndOfStream() throws {
+        let f = Message.request(RequestBatch(ids: [1], images: [UInt8](repeating: 0, count: 784))).encodedFrame()
+        var d = FrameDecoder(); d.append(Array(f.prefix(f.count - 10)))
+        XCTAssertNil(try d.next())
+        XCTAssertThrowsError(try d.finish()) {
+            XCTAssertEqual($0 as? WireError, .truncatedFrame(have: f.count - 10, need: f.count))
+        }
+    }
+
+    func testPayloadShorterThanItsFieldsIsMalformed() {
+        // A request frame claiming 2 images but carrying one.
+        var payload = Message.request(RequestBatch(ids: [1, 2], images: [UInt8](repeating: 0, count: 2 * 784))).encodedPayload()
+        payload.removeLast(784)
+        XCTAssertThrowsError(try Message.decode(type: MessageType.request.rawValue, payload: payload)) {
+            guard case .malformed? = $0 as? WireError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try Message.decode(type: 200, payload: [])) {
+            XCTAssertEqual($0 as? WireError, .unknownType(200))
+        }
+        // Trailing bytes are refused too.
+        XCTAssertThrowsError(try Message.decode(type: MessageType.setMode.rawValue, payload: [0, 0]))
+        // An out-of-range label never reaches the ledger.
+        var answer = Message.answer(AnswerBatch(ids: [1], labels: [3], plan: .ha100)).encodedPayload()
+        answer[answer.count - 1] = 42
+        XCTAssertThrowsError(try Message.decode(type: MessageType.answer.rawValue, payload: answer))
+    }
+
+    func testHandshakeMismatches() {
+        let a = Hello(role: .master, kind: .fluid, weightsSHA256: "aa", nodeID: "m", incarnation: 1, planEpoch: 0)
+        var b = a; b.role = .worker
+        XCTAssertNil(a.mismatch(with: b))
+        var c = b; c.kind = .static
+        XCTAssertNotNil(a.mismatch(with: c))
+        var e = b; e.weightsSHA256 = "bb"
+        XCTAssertTrue(a.mismatch(with: e)?.contains("SHA-256") ?? false)
+        XCTAssertNotNil(a.mismatch(with: a), "two masters")
+        var s = a; s.role = .source; s.weightsSHA256 = ""
+        XCTAssertNil(a.mismatch(with: s))
+    }
+}
