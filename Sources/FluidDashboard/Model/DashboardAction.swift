@@ -1,0 +1,79 @@
+/// Everything a key can ask for. The dashboard loop handles the UI ones (help,
+/// pause, quit) itself and forwards every action to the driver, which ignores what
+/// it does not serve (a replay has no faults to inject).
+public enum DashboardAction: Hashable, Sendable {
+    /// SIGKILL the device if it is up, start it again if it is down.
+    case crashOrRevive(DeviceName)
+    /// SIGSTOP the device if it runs, SIGCONT it if it is hung.
+    case hangOrResume(DeviceName)
+    /// HA ↔ HT.
+    case toggleMode
+    /// The controller picks HA or HT for the offered rate.
+    case autoMode
+    /// Restart the nodes on that kind's weight file.
+    case selectKind(DashboardKind)
+    case rateUp
+    case rateDown
+    case toggleRecording
+    /// Live: freeze the display (the cluster keeps running). Replay: pause playback.
+    case togglePause
+    case toggleHelp
+    /// Replay only: play faster / slower.
+    case replayFaster
+    case replaySlower
+    case quit
+
+    /// Faults: only these are hidden by `--read-only` and marked dangerous in help.
+    public var isFault: Bool {
+        switch self {
+        case .crashOrRevive, .hangOrResume: return true
+        default: return false
+        }
+    }
+
+    /// Actions that change what the cluster does, which the asciicast marks.
+    public var isMarker: Bool {
+        switch self {
+        case .crashOrRevive, .hangOrResume, .toggleMode, .autoMode, .selectKind: return true
+        default: return false
+        }
+    }
+
+    /// A short human description, for markers and the event log.
+    public var describe: String {
+        switch self {
+        case .crashOrRevive(let d): return "crash/revive \(d.title)"
+        case .hangOrResume(let d): return "hang/resume \(d.title)"
+        case .toggleMode: return "toggle HA/HT"
+        case .autoMode: return "auto mode"
+        case .selectKind(let k): return "run \(k.rawValue)"
+        case .rateUp: return "rate up"
+        case .rateDown: return "rate down"
+        case .toggleRecording: return "toggle recording"
+        case .togglePause: return "pause"
+        case .toggleHelp: return "help"
+        case .replayFaster: return "faster"
+        case .replaySlower: return "slower"
+        case .quit: return "quit"
+        }
+    }
+}
+
+/// A key as the dashboard sees it; the terminal backend decodes raw codes into these.
+public enum DashboardKey: Hashable, Sendable {
+    case character(Character)
+    case function(Int)
+    case controlC
+    case resize
+
+    /// How help and footer spell the key.
+    public var display: String {
+        switch self {
+        case .character(" "): return "space"
+        case .character(let c): return String(c)
+        case .function(let n): return "F\(n)"
+        case .controlC: return "^C"
+        case .resize: return "resize"
+        }
+    }
+}

@@ -1,0 +1,161 @@
+/// Which trained network the cluster runs (DESIGN §4).
+public enum DashboardKind: String, CaseIterable, Sendable {
+    case `static`, dynamic, fluid
+}
+
+/// The requested execution mode; `auto` lets the controller pick HA or HT.
+public enum DashboardMode: String, CaseIterable, Sendable {
+    case ha, ht, auto
+}
+
+/// A device's liveness as the leader sees it (DESIGN §8 `state`).
+public enum DeviceState: String, CaseIterable, Sendable {
+    case up, down, hung
+}
+
+/// Which of the two devices.
+public enum DeviceName: String, CaseIterable, Sendable {
+    case master, worker
+
+    public var title: String { self == .master ? "Master" : "Worker" }
+}
+
+/// What one device reports. Unknown numbers are `nil` and drawn as `–`.
+public struct DeviceStatus: Equatable, Sendable {
+    public var name: DeviceName
+    public var state: DeviceState
+    /// The leader owns the plan: the Master while it is alive, else the Worker.
+    public var isLeader: Bool
+    /// Deployed sub-network (`100`, `50`, `u50`, …) or nil when idle.
+    public var subnet: String?
+    public var imagesPerSecond: Double?
+    public var latencyP50ms: Double?
+    public var latencyP99ms: Double?
+    /// Time since the last heartbeat from this device, as the peer saw it.
+    public var heartbeatAgeMs: Double?
+    public var bytesSent: UInt64?
+    public var bytesReceived: UInt64?
+
+    public init(name: DeviceName, state: DeviceState = .up, isLeader: Bool = false,
+                subnet: String? = nil, imagesPerSecond: Double? = nil,
+                latencyP50ms: Double? = nil, latencyP99ms: Double? = nil,
+                heartbeatAgeMs: Double? = nil, bytesSent: UInt64? = nil,
+                bytesReceived: UInt64? = nil) {
+        self.name = name
+        self.state = state
+        self.isLeader = isLeader
+        self.subnet = subnet
+        self.imagesPerSecond = imagesPerSecond
+        self.latencyP50ms = latencyP50ms
+        self.latencyP99ms = latencyP99ms
+        self.heartbeatAgeMs = heartbeatAgeMs
+        self.bytesSent = bytesSent
+        self.bytesReceived = bytesReceived
+    }
+}
+
+/// How bad an event is; drawn with a role, a glyph and a word.
+public enum EventSeverity: String, CaseIterable, Sendable {
+    case info, recovery, warning, failure
+}
+
+/// One line of the event log: a failure (with detect and resume ms), a plan
+/// change (with its reason), a recovery, a user action.
+public struct DashboardEvent: Equatable, Sendable {
+    /// Strictly increasing per session; lets a consumer see what is new.
+    public var sequence: Int
+    /// Seconds since the session started.
+    public var time: Double
+    public var text: String
+    public var severity: EventSeverity
+    /// True for faults and mode/kind switches: the asciicast gets a marker.
+    public var isMarker: Bool
+
+    public init(sequence: Int, time: Double, text: String, severity: EventSeverity = .info,
+                isMarker: Bool = false) {
+        self.sequence = sequence
+        self.time = time
+        self.text = text
+        self.severity = severity
+        self.isMarker = isMarker
+    }
+}
+
+/// Request accounting (DESIGN §8 summary). `lost` is known only once a run has
+/// drained (it must be 0); while running, `inFlight` is what has no answer yet.
+public struct RequestCounters: Equatable, Sendable {
+    public var sent: Int
+    public var answered: Int
+    public var unavailable: Int
+    public var inFlight: Int?
+    public var lost: Int?
+
+    public init(sent: Int = 0, answered: Int = 0, unavailable: Int = 0, inFlight: Int? = nil,
+                lost: Int? = nil) {
+        self.sent = sent
+        self.answered = answered
+        self.unavailable = unavailable
+        self.inFlight = inFlight
+        self.lost = lost
+    }
+}
+
+/// Everything the dashboard draws, as plain values: the live cluster and the replay
+/// both produce one of these per frame. The dashboard never asks the network.
+public struct DashboardSnapshot: Equatable, Sendable {
+    public var kind: DashboardKind
+    public var mode: DashboardMode
+    /// DESIGN §8 plan name: `ha-100`, `ha-75`, `ht-50+u50`, `solo-50`, …, `none`.
+    public var plan: String
+    public var planReason: String
+    /// Seconds since the session started.
+    public var sessionTime: Double
+    /// Answered predictions per second over the last second (all devices).
+    public var throughput: Double
+    /// Accuracy (0…1) over the last second's predictions; nil before the first.
+    public var accuracy: Double?
+    /// Offered input rate in images per second; nil when unthrottled.
+    public var offeredRate: Double?
+    public var recording: Bool
+    public var master: DeviceStatus
+    public var worker: DeviceStatus
+    /// Oldest first; one value per sample (≈ per second).
+    public var throughputHistory: [Double]
+    /// Oldest first, 0…1.
+    public var accuracyHistory: [Double]
+    /// Oldest first; the dashboard shows the newest that fit.
+    public var events: [DashboardEvent]
+    public var counters: RequestCounters
+    /// A one-line note for the status bar (e.g. "replay 2×", "starting nodes…").
+    public var status: String?
+
+    public init(kind: DashboardKind = .fluid, mode: DashboardMode = .ha, plan: String = "none",
+                planReason: String = "", sessionTime: Double = 0, throughput: Double = 0,
+                accuracy: Double? = nil, offeredRate: Double? = nil, recording: Bool = false,
+                master: DeviceStatus = DeviceStatus(name: .master, isLeader: true),
+                worker: DeviceStatus = DeviceStatus(name: .worker),
+                throughputHistory: [Double] = [], accuracyHistory: [Double] = [],
+                events: [DashboardEvent] = [], counters: RequestCounters = RequestCounters(),
+                status: String? = nil) {
+        self.kind = kind
+        self.mode = mode
+        self.plan = plan
+        self.planReason = planReason
+        self.sessionTime = sessionTime
+        self.throughput = throughput
+        self.accuracy = accuracy
+        self.offeredRate = offeredRate
+        self.recording = recording
+        self.master = master
+        self.worker = worker
+        self.throughputHistory = throughputHistory
+        self.accuracyHistory = accuracyHistory
+        self.events = events
+        self.counters = counters
+        self.status = status
+    }
+
+    public func device(_ name: DeviceName) -> DeviceStatus {
+        name == .master ? master : worker
+    }
+}

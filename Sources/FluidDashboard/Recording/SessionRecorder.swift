@@ -1,0 +1,45 @@
+import Foundation
+
+/// One recording: `fluid-<stamp>.cast` (the screen, asciicast v2, markers at every
+/// fault and mode switch) beside `fluid-<stamp>.jsonl` (the session log, written by
+/// the driver). Started by `--record DIR` or the `r` key; stopped by `r` or quit.
+public final class SessionRecorder {
+    public let castPath: String
+    public let sessionLogPath: String
+    private let cast: AsciicastWriter
+    private var lastEventSequence: Int
+
+    /// Creates `directory` if needed and opens the `.cast`; the caller hands
+    /// `sessionLogPath` to the driver.
+    public init(directory: String, columns: Int, rows: Int, colour: Bool, title: String,
+                lastEventSequence: Int, now: Date = Date()) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw RecordingError(path: directory, problem: "cannot create the recording directory: \(error.localizedDescription)")
+        }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        let stamp = f.string(from: now)
+        let base = (directory as NSString).appendingPathComponent("fluid-\(stamp)")
+        castPath = base + ".cast"
+        sessionLogPath = base + ".jsonl"
+        cast = try AsciicastWriter(path: castPath, columns: columns, rows: rows, title: title, colour: colour)
+        self.lastEventSequence = lastEventSequence
+    }
+
+    /// Records a frame, with a marker for each new marker-worthy event in it.
+    public func record(_ screen: Screen, snapshot: DashboardSnapshot) throws {
+        for e in snapshot.events where e.sequence > lastEventSequence {
+            if e.isMarker { try cast.marker(e.text) }
+        }
+        if let last = snapshot.events.last?.sequence { lastEventSequence = max(lastEventSequence, last) }
+        try cast.frame(screen)
+    }
+
+    /// A marker for a user action (the key press itself: the fault's moment).
+    public func mark(_ label: String) throws { try cast.marker(label) }
+
+    public func close() { cast.close() }
+}

@@ -1,0 +1,18 @@
+import CNCurses
+import FluidDashboard
+
+/// Raw curses key codes → dashboard keys. Ctrl-C arrives as byte 3 because the
+/// terminal runs in raw mode (no SIGINT), so quitting always goes through the
+/// same path that stops the nodes and restores the terminal.
+enum KeyDecoder {
+    static let resize = fluid_key_resize()
+    static let functionKeys: [Int32: Int] = Dictionary(uniqueKeysWithValues: (1...12).map { (fluid_key_f(Int32($0)), $0) })
+
+    static func decode(_ code: Int32) -> DashboardKey? {
+        if code == resize { return .resize }
+        if let n = functionKeys[code] { return .function(n) }
+        if code == 3 { return .controlC }
+        guard code >= 32, code < 127, let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
+        return .character(Character(scalar))
+    }
+}
