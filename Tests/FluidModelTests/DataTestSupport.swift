@@ -21,7 +21,7 @@ func readFile(_ path: String) throws -> [UInt8] {
 
 /// Runs a program (looked up on PATH) and returns its exit status and combined output.
 @discardableResult
-func run(_ args: [String], environment: [String: String]? = nil, cwd: String? = nil) throws -> (status: Int32, output: String) {
+func runProcess(_ args: [String], environment: [String: String]? = nil, cwd: String? = nil) throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = args
@@ -38,7 +38,7 @@ func run(_ args: [String], environment: [String: String]? = nil, cwd: String? = 
 
 /// gzips `path` to `path.gz` with the gzip CLI (keeps the original).
 func gzipFile(_ path: String) throws {
-    let r = try run(["gzip", "-kf", path])
+    let r = try runProcess(["gzip", "-kf", path])
     guard r.status == 0 else { throw XCTSkip("gzip CLI failed: \(r.output)") }
 }
 
