@@ -42,39 +42,37 @@ extension Conv3x3Plan {
     }
 
     @inline(__always)
-    private func plain6x2<V: SIMD>(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
-                                   _ outStride: Int, _ relu: Bool, _: V.Type) where V.Scalar == Float {
+    private func plain6x2<V: KernelVector>(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
+                                   _ outStride: Int, _ relu: Bool, _: V.Type) {
         let hw = h * w, last = hw - 1
         let wts = UnsafePointer(blk.weights.assumingMemoryBound(to: V.self))
         let bp = UnsafeRawPointer(blk.bias)
         let bias0 = bp.loadUnaligned(as: V.self)
         let bias1 = bp.loadUnaligned(fromByteOffset: MemoryLayout<V>.size, as: V.self)
         let lo = blk.lo, w0 = min(blk.width, V.scalarCount), w1 = blk.width - w0
+        let singleChannel = inStride == 1 && icCount == 1, down = rowStride
         var q = 0
         while q < hw {
             let t = pixelTable
             let px: Pixels6 = (img + t[q], img + t[min(q + 1, last)], img + t[min(q + 2, last)],
                                img + t[min(q + 3, last)], img + t[min(q + 4, last)], img + t[min(q + 5, last)])
-            let a = conv3x3Tile6x2(px, wts, segs, segCount, bias0, bias1)
+            let a = singleChannel ? conv3x3Ic1Tile6x2(px, down, wts, bias0, bias1)
+                : conv3x3Tile6x2(px, wts, segs, segCount, bias0, bias1)
             let r = min(6, hw - q)
             let o = outImg + q * outStride + lo
-            @inline(__always) func put(_ k: Int, _ x: V, _ y: V) {
-                storeLanes(reluIf(x, relu), o + k * outStride, w0)
-                if w1 > 0 { storeLanes(reluIf(y, relu), o + k * outStride + V.scalarCount, w1) }
-            }
-            put(0, a.a0, a.b0)
-            if r > 1 { put(1, a.a1, a.b1) }
-            if r > 2 { put(2, a.a2, a.b2) }
-            if r > 3 { put(3, a.a3, a.b3) }
-            if r > 4 { put(4, a.a4, a.b4) }
-            if r > 5 { put(5, a.a5, a.b5) }
+            store2(a.a0, a.b0, o, w0, w1, relu)
+            if r > 1 { store2(a.a1, a.b1, o + outStride, w0, w1, relu) }
+            if r > 2 { store2(a.a2, a.b2, o + 2 * outStride, w0, w1, relu) }
+            if r > 3 { store2(a.a3, a.b3, o + 3 * outStride, w0, w1, relu) }
+            if r > 4 { store2(a.a4, a.b4, o + 4 * outStride, w0, w1, relu) }
+            if r > 5 { store2(a.a5, a.b5, o + 5 * outStride, w0, w1, relu) }
             q += 6
         }
     }
 
     @inline(__always)
-    private func plain8x1<V: SIMD>(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
-                                   _ outStride: Int, _ relu: Bool, _: V.Type) where V.Scalar == Float {
+    private func plain8x1<V: KernelVector>(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
+                                   _ outStride: Int, _ relu: Bool, _: V.Type) {
         let hw = h * w, last = hw - 1
         let wts = UnsafePointer(blk.weights.assumingMemoryBound(to: V.self))
         let bias0 = UnsafeRawPointer(blk.bias).loadUnaligned(as: V.self)
@@ -111,15 +109,17 @@ extension Conv3x3Plan {
         let zero = V(repeating: 0)
         let lo = blk.lo, w0 = min(blk.width, V.scalarCount), w1 = blk.width - w0
         let down = rowStride, right = inStride
+        let singleChannel = inStride == 1 && icCount == 1
         for y in 0..<ph {
             for x in 0..<pw {
                 let p = img + quadTable[y * pw + x]
-                let a = conv3x3Tile4x2((p, p + right, p + down, p + down + right), wts, segs, segCount, zero, zero)
-                let m0 = pointwiseMax(max4(a.a0, a.a1, a.a2, a.a3) + bias0, zero)
+                let a = singleChannel ? conv3x3Ic1Quad2v(p, down, wts)
+                    : conv3x3Tile4x2((p, p + right, p + down, p + down + right), wts, segs, segCount, zero, zero)
+                let m0 = vmax(max4(a.a0, a.a1, a.a2, a.a3) + bias0, zero)
                 let o = outImg + y * outRowStride + x * outPixelStride + lo
                 storeLanes(m0, o, w0)
                 if w1 > 0 {
-                    let m1 = pointwiseMax(max4(a.b0, a.b1, a.b2, a.b3) + bias1, zero)
+                    let m1 = vmax(max4(a.b0, a.b1, a.b2, a.b3) + bias1, zero)
                     storeLanes(m1, o + V.scalarCount, w1)
                 }
             }
@@ -127,27 +127,29 @@ extension Conv3x3Plan {
     }
 
     @inline(__always)
-    private func pooled8x1<V: SIMD>(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
+    private func pooled8x1<V: KernelVector>(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
                                     _ ph: Int, _ pw: Int, _ outRowStride: Int, _ outPixelStride: Int,
-                                    _: V.Type) where V.Scalar == Float {
+                                    _: V.Type) {
         let wts = UnsafePointer(blk.weights.assumingMemoryBound(to: V.self))
         let bias0 = UnsafeRawPointer(blk.bias).loadUnaligned(as: V.self)
         let zero = V(repeating: 0)
         let lo = blk.lo, width = blk.width
         let down = rowStride, right = inStride
+        let singleChannel = inStride == 1 && icCount == 1
         let quads = ph * pw
         var q = 0
         while q < quads {
             // Two pool windows per tile; an odd last window is computed twice, stored once.
             let q1 = min(q + 1, quads - 1)
             let p = img + quadTable[q], r = img + quadTable[q1]
-            let a = conv3x3Tile8x1((p, p + right, p + down, p + down + right,
-                                    r, r + right, r + down, r + down + right), wts, segs, segCount, zero)
-            let m0 = pointwiseMax(max4(a.a0, a.a1, a.a2, a.a3) + bias0, zero)
+            let a = singleChannel ? conv3x3Ic1Quads1v(p, r, down, wts)
+                : conv3x3Tile8x1((p, p + right, p + down, p + down + right,
+                                  r, r + right, r + down, r + down + right), wts, segs, segCount, zero)
+            let m0 = vmax(max4(a.a0, a.a1, a.a2, a.a3) + bias0, zero)
             let y0 = q / pw, x0 = q - y0 * pw
             storeLanes(m0, outImg + y0 * outRowStride + x0 * outPixelStride + lo, width)
             if q + 1 < quads {
-                let m1 = pointwiseMax(max4(a.a4, a.a5, a.a6, a.a7) + bias0, zero)
+                let m1 = vmax(max4(a.a4, a.a5, a.a6, a.a7) + bias0, zero)
                 let y1 = q1 / pw, x1 = q1 - y1 * pw
                 storeLanes(m1, outImg + y1 * outRowStride + x1 * outPixelStride + lo, width)
             }

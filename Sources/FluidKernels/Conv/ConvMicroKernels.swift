@@ -19,22 +19,22 @@ typealias Pixels8 = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<F
                      UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
 
 /// Accumulators of a 6-pixel × 2-vector tile: (pixel k, vector 0) and (pixel k, vector 1).
-struct Acc6x2<V: SIMD> where V.Scalar == Float {
+struct Acc6x2<V: KernelVector> {
     var a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5: V
 }
 
-struct Acc4x2<V: SIMD> where V.Scalar == Float {
+struct Acc4x2<V: KernelVector> {
     var a0, b0, a1, b1, a2, b2, a3, b3: V
 }
 
-struct Acc8x1<V: SIMD> where V.Scalar == Float {
+struct Acc8x1<V: KernelVector> {
     var a0, a1, a2, a3, a4, a5, a6, a7: V
 }
 
 /// f32 conv3x3, 6 pixels × 2 vectors (C = 9…16 with SIMD8).
 @inline(__always)
-func conv3x3Tile6x2<V: SIMD>(_ px: Pixels6, _ w: UnsafePointer<V>, _ segs: UnsafePointer<Int>, _ segCount: Int,
-                             _ init0: V, _ init1: V) -> Acc6x2<V> where V.Scalar == Float {
+func conv3x3Tile6x2<V: KernelVector>(_ px: Pixels6, _ w: UnsafePointer<V>, _ segs: UnsafePointer<Int>, _ segCount: Int,
+                             _ init0: V, _ init1: V) -> Acc6x2<V> {
     var acc = Acc6x2(a0: init0, b0: init1, a1: init0, b1: init1, a2: init0, b2: init1,
                      a3: init0, b3: init1, a4: init0, b4: init1, a5: init0, b5: init1)
     var wp = w
@@ -64,8 +64,8 @@ func conv3x3Tile6x2<V: SIMD>(_ px: Pixels6, _ w: UnsafePointer<V>, _ segs: Unsaf
 
 /// f32 conv3x3, 4 pixels × 2 vectors: one 2×2 pooling window of C = 9…16.
 @inline(__always)
-func conv3x3Tile4x2<V: SIMD>(_ px: Pixels4, _ w: UnsafePointer<V>, _ segs: UnsafePointer<Int>, _ segCount: Int,
-                             _ init0: V, _ init1: V) -> Acc4x2<V> where V.Scalar == Float {
+func conv3x3Tile4x2<V: KernelVector>(_ px: Pixels4, _ w: UnsafePointer<V>, _ segs: UnsafePointer<Int>, _ segCount: Int,
+                             _ init0: V, _ init1: V) -> Acc4x2<V> {
     var acc = Acc4x2(a0: init0, b0: init1, a1: init0, b1: init1, a2: init0, b2: init1, a3: init0, b3: init1)
     var wp = w
     for s in 0..<segCount {
@@ -89,8 +89,8 @@ func conv3x3Tile4x2<V: SIMD>(_ px: Pixels4, _ w: UnsafePointer<V>, _ segs: Unsaf
 
 /// f32 conv3x3, 8 pixels × 1 vector (C = 5…8 with SIMD8, C ≤ 4 with SIMD4).
 @inline(__always)
-func conv3x3Tile8x1<V: SIMD>(_ px: Pixels8, _ w: UnsafePointer<V>, _ segs: UnsafePointer<Int>, _ segCount: Int,
-                             _ init0: V) -> Acc8x1<V> where V.Scalar == Float {
+func conv3x3Tile8x1<V: KernelVector>(_ px: Pixels8, _ w: UnsafePointer<V>, _ segs: UnsafePointer<Int>, _ segCount: Int,
+                             _ init0: V) -> Acc8x1<V> {
     var acc = Acc8x1(a0: init0, a1: init0, a2: init0, a3: init0, a4: init0, a5: init0, a6: init0, a7: init0)
     var wp = w
     for s in 0..<segCount {
@@ -115,7 +115,7 @@ func conv3x3Tile8x1<V: SIMD>(_ px: Pixels8, _ w: UnsafePointer<V>, _ segs: Unsaf
 
 /// Stores the first `count` lanes of `v` at `p` (unaligned): a whole vector when it fits.
 @inline(__always)
-func storeLanes<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>, _ count: Int) where V.Scalar == Float {
+func storeLanes<V: KernelVector>(_ v: V, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
     if count == V.scalarCount {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
     } else if count == 4 && V.scalarCount == 8 {
@@ -126,11 +126,90 @@ func storeLanes<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>, _ count: Int)
 }
 
 @inline(__always)
-func reluIf<V: SIMD>(_ v: V, _ relu: Bool) -> V where V.Scalar == Float {
-    relu ? v.replacing(with: 0, where: v .< 0) : v
+func reluIf<V: KernelVector>(_ v: V, _ relu: Bool) -> V {
+    relu ? V.vmax(v, V(repeating: 0)) : v
+}
+
+/// Lane-wise max as one compare + blend (vmaxps). The standard library's `pointwiseMax`
+/// is an out-of-line generic call with NaN handling, 17 % of a forward pass when profiled.
+@inline(__always)
+func vmax<V: KernelVector>(_ a: V, _ b: V) -> V {
+    V.vmax(a, b)
 }
 
 @inline(__always)
-func max4<V: SIMD>(_ a: V, _ b: V, _ c: V, _ d: V) -> V where V.Scalar == Float {
-    pointwiseMax(pointwiseMax(a, b), pointwiseMax(c, d))
+func max4<V: KernelVector>(_ a: V, _ b: V, _ c: V, _ d: V) -> V {
+    vmax(vmax(a, b), vmax(c, d))
+}
+
+/// f32 conv3x3 with one input channel (conv1), one 2×2 pool window × 2 vectors: the 9 taps
+/// fully unrolled (a 3-float run loop costs more than its 3 steps), the 4×4 input patch
+/// shared by the 4 pixels. p points at the patch's top-left float; rs = floats per padded row.
+@inline(__always)
+func conv3x3Ic1Quad2v<V: KernelVector>(_ p: UnsafePointer<Float>, _ rs: Int, _ w: UnsafePointer<V>) -> Acc4x2<V>
+ {
+    let z = V(repeating: 0)
+    var acc = Acc4x2(a0: z, b0: z, a1: z, b1: z, a2: z, b2: z, a3: z, b3: z)
+    for ky in 0..<3 {
+        let r0 = p + ky * rs, r1 = r0 + rs
+        for kx in 0..<3 {
+            let w0 = w[2 * (ky * 3 + kx)], w1 = w[2 * (ky * 3 + kx) + 1]
+            var x = V(repeating: r0[kx]); acc.a0.addProduct(x, w0); acc.b0.addProduct(x, w1)
+            x = V(repeating: r0[kx + 1]); acc.a1.addProduct(x, w0); acc.b1.addProduct(x, w1)
+            x = V(repeating: r1[kx]); acc.a2.addProduct(x, w0); acc.b2.addProduct(x, w1)
+            x = V(repeating: r1[kx + 1]); acc.a3.addProduct(x, w0); acc.b3.addProduct(x, w1)
+        }
+    }
+    return acc
+}
+
+/// f32 conv3x3 with one input channel, two 2×2 pool windows (at p and q) × 1 vector.
+@inline(__always)
+func conv3x3Ic1Quads1v<V: KernelVector>(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ rs: Int,
+                                _ w: UnsafePointer<V>) -> Acc8x1<V> {
+    let z = V(repeating: 0)
+    var acc = Acc8x1(a0: z, a1: z, a2: z, a3: z, a4: z, a5: z, a6: z, a7: z)
+    for ky in 0..<3 {
+        let r0 = p + ky * rs, r1 = r0 + rs, s0 = q + ky * rs, s1 = s0 + rs
+        for kx in 0..<3 {
+            let w0 = w[ky * 3 + kx]
+            acc.a0.addProduct(V(repeating: r0[kx]), w0)
+            acc.a1.addProduct(V(repeating: r0[kx + 1]), w0)
+            acc.a2.addProduct(V(repeating: r1[kx]), w0)
+            acc.a3.addProduct(V(repeating: r1[kx + 1]), w0)
+            acc.a4.addProduct(V(repeating: s0[kx]), w0)
+            acc.a5.addProduct(V(repeating: s0[kx + 1]), w0)
+            acc.a6.addProduct(V(repeating: s1[kx]), w0)
+            acc.a7.addProduct(V(repeating: s1[kx + 1]), w0)
+        }
+    }
+    return acc
+}
+
+/// f32 conv3x3 with one input channel, 6 pixels × 2 vectors, taps unrolled (training's conv1).
+@inline(__always)
+func conv3x3Ic1Tile6x2<V: KernelVector>(_ px: Pixels6, _ rs: Int, _ w: UnsafePointer<V>, _ init0: V, _ init1: V) -> Acc6x2<V> {
+    var acc = Acc6x2(a0: init0, b0: init1, a1: init0, b1: init1, a2: init0, b2: init1,
+                     a3: init0, b3: init1, a4: init0, b4: init1, a5: init0, b5: init1)
+    for ky in 0..<3 {
+        let off = ky * rs
+        for kx in 0..<3 {
+            let w0 = w[2 * (ky * 3 + kx)], w1 = w[2 * (ky * 3 + kx) + 1]
+            let o = off + kx
+            var x = V(repeating: px.0[o]); acc.a0.addProduct(x, w0); acc.b0.addProduct(x, w1)
+            x = V(repeating: px.1[o]); acc.a1.addProduct(x, w0); acc.b1.addProduct(x, w1)
+            x = V(repeating: px.2[o]); acc.a2.addProduct(x, w0); acc.b2.addProduct(x, w1)
+            x = V(repeating: px.3[o]); acc.a3.addProduct(x, w0); acc.b3.addProduct(x, w1)
+            x = V(repeating: px.4[o]); acc.a4.addProduct(x, w0); acc.b4.addProduct(x, w1)
+            x = V(repeating: px.5[o]); acc.a5.addProduct(x, w0); acc.b5.addProduct(x, w1)
+        }
+    }
+    return acc
+}
+
+/// Stores one pixel's two vectors of a 2-vector tile: `w0` and `w1` valid lanes, ReLU if asked.
+@inline(__always)
+func store2<V: KernelVector>(_ x: V, _ y: V, _ p: UnsafeMutablePointer<Float>, _ w0: Int, _ w1: Int, _ relu: Bool) {
+    storeLanes(reluIf(x, relu), p, w0)
+    if w1 > 0 { storeLanes(reluIf(y, relu), p + V.scalarCount, w1) }
 }

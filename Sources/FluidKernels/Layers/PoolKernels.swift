@@ -90,16 +90,16 @@ enum PoolKernels {
 }
 
 @inline(__always)
-func ld<V: SIMD>(_ p: UnsafePointer<Float>) -> V where V.Scalar == Float {
+func ld<V: KernelVector>(_ p: UnsafePointer<Float>) -> V {
     UnsafeRawPointer(p).loadUnaligned(as: V.self)
 }
 
 @inline(__always)
-func ld<V: SIMD>(_ p: UnsafeMutablePointer<Float>) -> V where V.Scalar == Float {
+func ld<V: KernelVector>(_ p: UnsafeMutablePointer<Float>) -> V {
     UnsafeRawPointer(p).loadUnaligned(as: V.self)
 }
 
 @inline(__always)
-func st<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>) where V.Scalar == Float {
+func st<V: KernelVector>(_ v: V, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
 }

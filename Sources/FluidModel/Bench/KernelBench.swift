@@ -48,14 +48,20 @@ public enum KernelBench {
                 rows.append(forwardRow(weights: weights, c: c, batch: batch, peak: peak, repeats: repeats, minSeconds: minSeconds))
             }
         }
-        let train = TrainingStepBench(c: 16, batch: 64, weights: weights)
-        let perImage = best(repeats: repeats, minSeconds: minSeconds) { train.step() } / 64
-        let trainFlops = 3 * 2 * Double(CNN.macsPerImage(width: 16)) / perImage / 1e9 // fwd + dX + dW
         return KernelBenchReport(
             peak_gflops: peak, threads: 1,
             flops_note: "GFLOP/s = 2 * (2205*C^2 + 7146*C) MACs per image * img/s; train counts 3x (forward, dX, dW)",
             forward: rows,
-            train: .init(C: 16, batch: 64, img_per_s: 1 / perImage, gflops: trainFlops, pct_peak: 100 * trainFlops / peak))
+            train: runTraining(peak: peak, repeats: repeats, minSeconds: minSeconds))
+    }
+
+    /// Training throughput of the compact C=16 network at batch 64, one thread: forward,
+    /// softmax cross-entropy, backward with `Kernels.*`, plain SGD update.
+    public static func runTraining(peak: Double, repeats: Int = 5, minSeconds: Double = 0.15) -> KernelBenchReport.TrainRow {
+        let train = TrainingStepBench(c: 16, batch: 64, weights: benchWeights())
+        let perImage = best(repeats: repeats, minSeconds: minSeconds) { train.step() } / 64
+        let trainFlops = 3 * 2 * Double(CNN.macsPerImage(width: 16)) / perImage / 1e9 // fwd + dX + dW
+        return .init(C: 16, batch: 64, img_per_s: 1 / perImage, gflops: trainFlops, pct_peak: 100 * trainFlops / peak)
     }
 
     /// Single-core FMA peak: 12 independent vector accumulators, enough to cover the FMA
