@@ -3,6 +3,8 @@ import Foundation
 
 /// How `fluid demo` / `fluid replay` run the dashboard.
 public struct DashboardOptions {
+    /// Named in the "needs a terminal" message: `fluid demo`, `fluid replay`.
+    public var command: String
     public var colour: Bool
     public var readOnly: Bool
     public var keyTable: KeyTable
@@ -15,9 +17,10 @@ public struct DashboardOptions {
     /// Where the loop reports what it cannot show on screen (never stdout/stderr).
     public var log: (String) -> Void
 
-    public init(colour: Bool = true, readOnly: Bool = false, keyTable: KeyTable = .live,
+    public init(command: String = "fluid", colour: Bool = true, readOnly: Bool = false, keyTable: KeyTable = .live,
                 title: String = "Fluid demo", redrawHz: Double = 5, recordDirectory: String? = nil,
                 recordAtStart: Bool = false, log: @escaping (String) -> Void = { _ in }) {
+        self.command = command
         self.colour = colour
         self.readOnly = readOnly
         self.keyTable = keyTable
@@ -63,7 +66,7 @@ public final class DashboardLoop {
             recorder?.close()
             driver.shutdown()
         }
-        let terminal = try Terminal(colour: options.colour)
+        let terminal = try Terminal(colour: options.colour, command: options.command)
         defer { terminal.restore() }
         if options.recordAtStart { toggleRecording(size: terminal.size) }
 

@@ -1,6 +1,119 @@
 import ArgumentParser
+import FluidDashboard
+import FluidTerminal
+import Foundation
+import Logging
 
+/// `fluid demo` (the default): two `fluid node` processes on loopback, MNIST
+/// streamed through them, and the dashboard with fault keys (DESIGN §8).
 struct DemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "(not yet implemented)")
-    func run() throws { throw ValidationError("'fluid demo' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Interactive dashboard: run the two-device cluster, kill/hang/revive devices, toggle HA/HT.",
+        discussion: """
+        Keys: m/w crash or revive the Master/Worker, M/W hang or resume it, t HA↔HT, a auto,
+        1/2/3 Static/Dynamic/Fluid, +/- rate, r record, space pause, ? help, q quit.
+        Logs go to a file (FLUID_DEMO_LOG, default $TMPDIR/fluid-demo.log), never to the terminal.
+        Without a terminal use `fluid run --headless`.
+        """)
+
+    @Option(help: "fluid | dynamic | static") var kind: String = "fluid"
+    @Option(help: "ha | ht | auto") var mode: String = "ha"
+    @Option(help: "Record the session (.jsonl + .cast) into DIR from the start; `r` toggles.")
+    var record: String?
+    @Flag(name: .customLong("no-color"), help: "Monochrome: attributes only (also when NO_COLOR is set).")
+    var noColor = false
+    @Flag(name: .customLong("read-only"), help: "Watch only: the fault keys (m w M W) are disabled.")
+    var readOnly = false
+    @Option(help: "Offered input rate in images/s (default: as fast as the cluster answers).")
+    var rate: Double?
+    @Option(help: "Folder with the weight files (default: Assets/models).")
+    var models: String = "Assets/models"
+    @Option(help: "Redraws per second (1 … 30).")
+    var fps: Double = 5
+
+    func validate() throws {
+        guard DashboardKind(rawValue: kind) != nil else {
+            throw ValidationError("--kind must be fluid, dynamic or static, not '\(kind)'")
+        }
+        guard DashboardMode(rawValue: mode) != nil else {
+            throw ValidationError("--mode must be ha, ht or auto, not '\(mode)'")
+        }
+        if let rate, !(rate.isFinite && rate > 0) { throw ValidationError("--rate must be a positive number") }
+        guard fps.isFinite, fps >= 1, fps <= 30 else { throw ValidationError("--fps must be between 1 and 30") }
+    }
+
+    func run() throws {
+        // Before any node starts: without a terminal there is nothing to drive them.
+        guard Terminal.isInteractive else { throw TerminalError.notATerminal(command: "fluid demo") }
+        let logPath = ProcessInfo.processInfo.environment["FLUID_DEMO_LOG"]
+            ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("fluid-demo.log")
+        let logFile = try DemoLogFile(path: logPath)
+        let logger = Logger(label: "fluid.demo") { label in DemoLogHandler(label: label, file: logFile) }
+
+        let driver = try ClusterDashboardDriver(
+            kind: DashboardKind(rawValue: kind) ?? .fluid, mode: DashboardMode(rawValue: mode) ?? .ha,
+            rate: rate, modelsDirectory: models, logger: logger)
+        let options = DashboardOptions(
+            command: "fluid demo", colour: Terminal.wantsColour(noColorFlag: noColor), readOnly: readOnly,
+            keyTable: .live, title: "Fluid demo", redrawHz: fps,
+            recordDirectory: record ?? "sessions", recordAtStart: record != nil,
+            log: { logger.info("\($0)") })
+        let exit: DashboardExit
+        do {
+            exit = try DashboardLoop(driver: driver, options: options).run()
+        } catch {
+            driver.shutdown()
+            throw error
+        }
+        // The terminal is ours again: say how it ended.
+        switch exit {
+        case .quit: break
+        case .signal(let sig):
+            logger.info("stopped by signal \(sig)")
+            Foundation.exit(128 + sig)
+        case .driverFailed(let message):
+            FileHandle.standardError.write(Data("fluid demo: \(message)\nlog: \(logPath)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// The demo's log file: swift-log lines go here, never to the terminal curses owns.
+final class DemoLogFile {
+    private let handle: FileHandle
+    private let lock = NSLock()
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let h = FileHandle(forWritingAtPath: path) else {
+            throw ValidationError("cannot open the demo log \(path) (set FLUID_DEMO_LOG to a writable file)")
+        }
+        handle = h
+    }
+
+    func write(_ line: String) {
+        lock.lock(); defer { lock.unlock() }
+        try? handle.write(contentsOf: Data((line + "\n").utf8))
+    }
+}
+
+struct DemoLogHandler: LogHandler {
+    let label: String
+    let file: DemoLogFile
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
+             source: String, file: String, function: String, line: UInt) {
+        let all = self.metadata.merging(metadata ?? [:]) { $1 }
+        let meta = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let stamp = String(format: "%.3f", Date().timeIntervalSince1970)
+        self.file.write("\(stamp) \(level) \(label):\(meta) \(message)")
+    }
 }

@@ -35,12 +35,14 @@ public struct DeviceStatus: Equatable, Sendable {
     public var heartbeatAgeMs: Double?
     public var bytesSent: UInt64?
     public var bytesReceived: UInt64?
+    /// The node process, when the dashboard started it (tests look for it after quit).
+    public var pid: Int32?
 
     public init(name: DeviceName, state: DeviceState = .up, isLeader: Bool = false,
                 subnet: String? = nil, imagesPerSecond: Double? = nil,
                 latencyP50ms: Double? = nil, latencyP99ms: Double? = nil,
                 heartbeatAgeMs: Double? = nil, bytesSent: UInt64? = nil,
-                bytesReceived: UInt64? = nil) {
+                bytesReceived: UInt64? = nil, pid: Int32? = nil) {
         self.name = name
         self.state = state
         self.isLeader = isLeader
@@ -51,6 +53,7 @@ public struct DeviceStatus: Equatable, Sendable {
         self.heartbeatAgeMs = heartbeatAgeMs
         self.bytesSent = bytesSent
         self.bytesReceived = bytesReceived
+        self.pid = pid
     }
 }
 

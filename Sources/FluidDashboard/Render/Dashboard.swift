@@ -89,7 +89,7 @@ public enum Dashboard {
     static func drawDevice(_ d: DeviceStatus, into screen: inout Screen, row: Int, column: Int, width: Int) {
         let role = d.isLeader ? "leader" : "follower"
         screen.box(row: row, column: column, height: panelHeight, width: width,
-                   title: "\(d.name.title) · \(role)")
+                   title: "\(d.name.title) · \(role)" + (d.pid.map { " · pid \($0)" } ?? ""))
         let inner = width - 4
         let x = column + 2
         var c = screen.put("\(d.state.glyph) \(d.state.word)", row: row + 1, column: x, role: d.state.role)

@@ -138,7 +138,8 @@ public final class ReplayDriver: DashboardDriver {
                             latencyP99ms: serving ? sample.fields["latency_p99_ms"]?.double : nil,
                             heartbeatAgeMs: num("heartbeat_age_ms"),
                             bytesSent: bytes("peer_bytes_out", "bytes_sent"),
-                            bytesReceived: bytes("peer_bytes_in", "bytes_received"))
+                            bytesReceived: bytes("peer_bytes_in", "bytes_received"),
+                            pid: f["pid"]?.int.flatMap { Int32(exactly: $0) })
     }
 
     /// The first index in 0..<n where `isBefore` turns false (it must be monotone).
