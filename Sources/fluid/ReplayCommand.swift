@@ -23,6 +23,10 @@ struct ReplayCommand: ParsableCommand {
             help: "Print the dashboard at SECONDS into the session as plain text (80×24) and exit; needs no terminal.")
     var dumpAt: Double?
 
+    @Option(name: .customLong("cast"),
+            help: "Write the whole replay as an asciicast v2 file (100×30, 4 frames/s) and exit; needs no terminal.")
+    var castPath: String?
+
     func validate() throws {
         guard speed.isFinite, speed > 0 else { throw ValidationError("--speed must be a positive number") }
     }
@@ -31,6 +35,12 @@ struct ReplayCommand: ParsableCommand {
         let log = try SessionLogParser.parse(contentsOf: file)
         let driver = ReplayDriver(log: log, name: file, speed: speed)
         let name = (file as NSString).lastPathComponent
+        if let castPath {
+            let frames = try CastExport.export(log, name: name, to: castPath,
+                                               colour: Terminal.wantsColour(noColorFlag: noColor))
+            print("wrote \(castPath): \(frames) frames, \(String(format: "%.1f", log.duration)) s")
+            return
+        }
         if let t = dumpAt {
             let ui = DashboardUIState(keyTable: .replay, title: "replay \(name)")
             print(Dashboard.render(driver.snapshot(at: t), ui: ui, rows: 24, columns: 80).text)

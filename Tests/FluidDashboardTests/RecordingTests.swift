@@ -103,6 +103,20 @@ final class RecordingTests: XCTestCase {
                         "key: crash/revive Master"])
     }
 
+    func testReplayExportsACastWithMarkersAtFaultsAndPlans() throws {
+        let log = try SessionLogParser.parse(Data(Fixtures.sessionLog.utf8), name: "s.jsonl")
+        let path = dir + "/r.cast"
+        let frames = try CastExport.export(log, name: "s.jsonl", to: path, columns: 80, rows: 24, fps: 4)
+        XCTAssertEqual(frames, 13)  // 0, 0.25, … 3.0
+        let (header, events) = try parseCast(path)
+        XCTAssertEqual(header["version"] as? Int, 2)
+        XCTAssertEqual(events.filter { $0.1 == "m" }.map(\.2),
+                       ["kill Master", "Master down (kill, by connection-closed) · detected in 140 ms",
+                        "plan solo-u50: master down · 150 ms after the fault"])
+        XCTAssertEqual(events.last?.0 ?? 0, 3.0, accuracy: 1e-9)
+        XCTAssertTrue(events.contains { $0.1 == "o" && $0.2.contains("solo-u50") })
+    }
+
     func testUnwritableDirectoryIsAClearError() {
         XCTAssertThrowsError(try SessionRecorder(directory: "/proc/definitely/not", columns: 80, rows: 24,
                                                  colour: true, title: "t", lastEventSequence: 0)) { error in
