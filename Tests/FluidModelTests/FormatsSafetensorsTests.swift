@@ -48,6 +48,22 @@ final class FormatsSafetensorsTests: XCTestCase {
         XCTAssertEqual(st.metadata, [:])
     }
 
+    /// Bytes written by the reference implementation (Python `safetensors` 0.8.0,
+    /// `save({"w": float32 [[1,-2.5,3e-8],[0,7,8]], "b": float32 [0.5,-0.25]}, metadata={"kind":"fluid","note":"x"})`).
+    /// It orders tensors by name within a dtype, so given that order our writer must match byte for byte.
+    private static let referenceFile = Array(Data(base64Encoded:
+        "oAAAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJraW5kIjoiZmx1aWQiLCJub3RlIjoieCJ9LCJiIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyXSwiZGF0YV9v"
+        + "ZmZzZXRzIjpbMCw4XX0sInciOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzIsM10sImRhdGFfb2Zmc2V0cyI6WzgsMzJdfX0gICAgICAgAAAAPwAAgL4AAIA/"
+        + "AAAgwFnZADMAAAAAAADgQAAAAEE=")!)
+
+    func testMatchesReferenceImplementationByteForByte() throws {
+        let ours = Safetensors(tensors: [(name: "b", tensor: SafetensorsTensor(f32: [0.5, -0.25], shape: [2])),
+                                         (name: "w", tensor: SafetensorsTensor(f32: [1, -2.5, 3e-8, 0, 7, 8], shape: [2, 3]))],
+                               metadata: ["kind": "fluid", "note": "x"])
+        XCTAssertEqual(try ours.encode(), Self.referenceFile)
+        XCTAssertEqual(try Safetensors.parse(Self.referenceFile, path: "reference"), ours)
+    }
+
     // MARK: malformed files
 
     /// A file with this header JSON (unpadded) and data.
