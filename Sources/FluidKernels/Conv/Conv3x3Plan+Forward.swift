@@ -33,7 +33,7 @@ extension Conv3x3Plan {
             let outImg = output + b * outImageStride + outChannel
             for blk in blocks {
                 switch blk.lanes {
-                case 16: pooled4x2(blk, img, outImg, ph, pw, outRowStride, outPixelStride)
+                case 16: pooledRows6x2(blk, img, outImg, ph, pw, outRowStride, outPixelStride)
                 case 8: pooled8x1(blk, img, outImg, ph, pw, outRowStride, outPixelStride, FloatVector.self)
                 default: pooled8x1(blk, img, outImg, ph, pw, outRowStride, outPixelStride, FloatHalfVector.self)
                 }
@@ -154,6 +154,56 @@ extension Conv3x3Plan {
                 storeLanes(m1, outImg + y1 * outRowStride + x1 * outPixelStride + lo, width)
             }
             q += 2
+        }
+    }
+
+    /// Two vectors of output channels: each pooled row is computed as its two conv rows
+    /// (only the kept columns) with the 6-pixel tile, 12 accumulators instead of the 8 a
+    /// lone pool window would give, then pooled from the L1-resident row-pair buffer.
+    @inline(__always)
+    private func pooledRows6x2(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
+                               _ ph: Int, _ pw: Int, _ outRowStride: Int, _ outPixelStride: Int) {
+        typealias V = FloatVector
+        let vw = V.scalarCount
+        let wts = UnsafePointer(blk.weights.assumingMemoryBound(to: V.self))
+        let bp = UnsafeRawPointer(blk.bias)
+        let bias0 = bp.loadUnaligned(as: V.self)
+        let bias1 = bp.loadUnaligned(fromByteOffset: MemoryLayout<V>.size, as: V.self)
+        let zero = V(repeating: 0)
+        let lo = blk.lo, w0 = min(blk.width, vw), w1 = blk.width - w0
+        let singleChannel = inStride == 1 && icCount == 1, down = rowStride
+        let cw = 2 * pw, pixels = 2 * cw, last = pixels - 1
+        let t = pairTable, buf = pairBuffer
+        for y in 0..<ph {
+            let pair = img + 2 * y * down
+            var k = 0
+            while k < pixels {
+                let px: Pixels6 = (pair + t[k], pair + t[min(k + 1, last)], pair + t[min(k + 2, last)],
+                                   pair + t[min(k + 3, last)], pair + t[min(k + 4, last)], pair + t[min(k + 5, last)])
+                let a = singleChannel ? conv3x3Ic1Tile6x2(px, down, wts, zero, zero)
+                    : conv3x3Tile6x2(px, wts, segs, segCount, zero, zero)
+                // The buffer has room for whole tiles only up to `pixels`; clamp like the pointers.
+                let b = buf + k * 2 * vw
+                st(a.a0, b); st(a.b0, b + vw)
+                if k + 1 <= last { st(a.a1, b + 2 * vw); st(a.b1, b + 3 * vw) }
+                if k + 2 <= last { st(a.a2, b + 4 * vw); st(a.b2, b + 5 * vw) }
+                if k + 3 <= last { st(a.a3, b + 6 * vw); st(a.b3, b + 7 * vw) }
+                if k + 4 <= last { st(a.a4, b + 8 * vw); st(a.b4, b + 9 * vw) }
+                if k + 5 <= last { st(a.a5, b + 10 * vw); st(a.b5, b + 11 * vw) }
+                k += 6
+            }
+            let out = outImg + y * outRowStride + lo
+            for x in 0..<pw {
+                let p00 = buf + 2 * x * 2 * vw, p01 = p00 + 2 * vw
+                let p10 = p00 + cw * 2 * vw, p11 = p10 + 2 * vw
+                let m0 = vmax(max4(ld(p00), ld(p01), ld(p10), ld(p11) as V) + bias0, zero)
+                let o = out + x * outPixelStride
+                storeLanes(m0, o, w0)
+                if w1 > 0 {
+                    let m1 = vmax(max4(ld(p00 + vw), ld(p01 + vw), ld(p10 + vw), ld(p11 + vw) as V) + bias1, zero)
+                    storeLanes(m1, o + vw, w1)
+                }
+            }
         }
     }
 }

@@ -30,6 +30,12 @@ public final class Conv3x3Plan {
     let pixelTable: UnsafeMutablePointer<Int>
     /// Input offset of tap (0,0) of the top-left pixel of every 2×2 pool window [(H/2)·(W/2)].
     let quadTable: UnsafeMutablePointer<Int>
+    /// Input offset of tap (0,0) of the pixels of a pooled row pair that a pool window keeps:
+    /// [2 rows, 2·(W/2) columns], relative to the pair's first row.
+    let pairTable: UnsafeMutablePointer<Int>
+    /// Conv output of one row pair before pooling, [2·2·(W/2), 16] floats. Makes a plan
+    /// single-threaded: one plan is run by one thread at a time.
+    let pairBuffer: UnsafeMutablePointer<Float>
 
     public var rowStride: Int { (w + 2) * inStride }
     public var imageStride: Int { (h + 2) * (w + 2) * inStride }
@@ -89,6 +95,10 @@ public final class Conv3x3Plan {
         let ph = h / 2, pw = w / 2
         quadTable = .allocate(capacity: max(1, ph * pw))
         for y in 0..<ph { for x in 0..<pw { quadTable[y * pw + x] = (2 * y * (w + 2) + 2 * x) * inStride } }
+        pairTable = .allocate(capacity: max(1, 4 * pw))
+        for r in 0..<2 { for x in 0..<(2 * pw) { pairTable[r * 2 * pw + x] = (r * (w + 2) + x) * inStride } }
+        pairBuffer = .allocate(capacity: max(1, 4 * pw * 16))
+        pairBuffer.initialize(repeating: 0, count: max(1, 4 * pw * 16))
     }
 
     deinit {
@@ -99,5 +109,7 @@ public final class Conv3x3Plan {
         segs.deallocate()
         pixelTable.deallocate()
         quadTable.deallocate()
+        pairTable.deallocate()
+        pairBuffer.deallocate()
     }
 }

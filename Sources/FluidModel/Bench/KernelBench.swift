@@ -38,8 +38,20 @@ public struct KernelBenchReport: Codable, Sendable {
 }
 
 public enum KernelBench {
-    /// Measures everything; each figure is the best of `repeats` runs of ≥ `minSeconds`.
-    public static func run(repeats: Int = 5, minSeconds: Double = 0.15) -> KernelBenchReport {
+    /// Measures everything. Each figure is the best over `rounds` passes of `repeats` runs of
+    /// ≥ `minSeconds`: the passes spread every figure's samples over time, so a moment when
+    /// another process holds the core does not decide any row (the best is the honest
+    /// single-core figure; the median would measure the neighbours).
+    public static func run(rounds: Int = 3, repeats: Int = 10, minSeconds: Double = 0.03) -> KernelBenchReport {
+        var report: KernelBenchReport? = nil
+        for _ in 0..<max(1, rounds) {
+            let r = runOnce(repeats: repeats, minSeconds: minSeconds)
+            report = report.map { bestOf($0, r) } ?? r
+        }
+        return report!
+    }
+
+    static func runOnce(repeats: Int, minSeconds: Double) -> KernelBenchReport {
         let peak = measurePeakGflops(repeats: repeats, minSeconds: minSeconds)
         let weights = benchWeights()
         var rows: [KernelBenchReport.ForwardRow] = []
@@ -52,7 +64,26 @@ public enum KernelBench {
             peak_gflops: peak, threads: 1,
             flops_note: "GFLOP/s = 2 * (2205*C^2 + 7146*C) MACs per image * img/s; train counts 3x (forward, dX, dW)",
             forward: rows,
-            train: runTraining(peak: peak, repeats: repeats, minSeconds: minSeconds))
+            train: runTraining(peak: peak, repeats: max(1, repeats / 2), minSeconds: minSeconds))
+    }
+
+    /// Per figure, the better of two passes; percentages recomputed against the best peak.
+    static func bestOf(_ a: KernelBenchReport, _ b: KernelBenchReport) -> KernelBenchReport {
+        var r = a
+        r.peak_gflops = max(a.peak_gflops, b.peak_gflops)
+        for i in r.forward.indices {
+            let x = a.forward[i], y = b.forward[i]
+            var row = x.img_per_s >= y.img_per_s ? x : y
+            row.layer_gflops = .init(conv1: max(x.layer_gflops.conv1, y.layer_gflops.conv1),
+                                     conv2: max(x.layer_gflops.conv2, y.layer_gflops.conv2),
+                                     conv3: max(x.layer_gflops.conv3, y.layer_gflops.conv3),
+                                     fc: max(x.layer_gflops.fc, y.layer_gflops.fc))
+            row.pct_peak = 100 * row.gflops / r.peak_gflops
+            r.forward[i] = row
+        }
+        r.train = a.train.img_per_s >= b.train.img_per_s ? a.train : b.train
+        r.train.pct_peak = 100 * r.train.gflops / r.peak_gflops
+        return r
     }
 
     /// Training throughput of the compact C=16 network at batch 64, one thread: forward,
