@@ -1,0 +1,32 @@
+/// The store as one flat vector, tensors in file order (conv1.weight … fc.bias), for the
+/// optimiser and the parameter masks, which treat every weight alike.
+extension CNNWeights {
+    /// Total number of parameters (6250).
+    public static let parameterCount = tensorShapes.reduce(0) { $0 + $1.shape.reduce(1, *) }
+
+    /// Offset of each tensor in the flat vector, in file order.
+    public static let flatOffsets: [String: Int] = {
+        var out = [String: Int](), at = 0
+        for (name, shape) in tensorShapes { out[name] = at; at += shape.reduce(1, *) }
+        return out
+    }()
+
+    public var flattened: [Float] {
+        conv1Weight + conv1Bias + conv2Weight + conv2Bias + conv3Weight + conv3Bias + fcWeight + fcBias
+    }
+
+    /// Inverse of `flattened`; nil when the count is wrong.
+    public init?(flattened v: [Float]) {
+        guard v.count == Self.parameterCount else { return nil }
+        self.init()
+        var at = 0
+        func take(_ n: Int) -> [Float] { defer { at += n }; return Array(v[at..<(at + n)]) }
+        conv1Weight = take(144); conv1Bias = take(16)
+        conv2Weight = take(2304); conv2Bias = take(16)
+        conv3Weight = take(2304); conv3Bias = take(16)
+        fcWeight = take(1440); fcBias = take(10)
+    }
+
+    /// True when every value is finite (no NaN or ±Inf).
+    public var isFinite: Bool { flattened.allSatisfy { $0.isFinite } }
+}

@@ -1,0 +1,105 @@
+/// The compact tensors of one sub-network, cut out of the shared store (DESIGN §2).
+///
+/// For channels S = [a, b), width s = b − a:
+///   conv1Weight [s, 1, 3, 3] = W1[S, 0]     conv1Bias [s]
+///   conv2Weight [s, s, 3, 3] = W2[S, S]     conv2Bias [s]
+///   conv3Weight [s, s, 3, 3] = W3[S, S]     conv3Bias [s]
+///   fcWeight    [10, 9·s]    fc columns of S's features, re-ordered channels-last:
+///                            compact index (y·3 + x)·s + ch  ←  full index (a+ch)·9 + y·3 + x,
+///                            matching the NHWC flatten of the pooled [N, 3, 3, s] map.
+///   fcBias      [10]         the whole fc bias
+///
+/// The same type holds gradients, which `CNNWeights.addScattered` adds back into the store.
+public struct SubnetWeights: Equatable, Sendable {
+    public let channels: Range<Int>
+    public var conv1Weight: [Float]
+    public var conv1Bias: [Float]
+    public var conv2Weight: [Float]
+    public var conv2Bias: [Float]
+    public var conv3Weight: [Float]
+    public var conv3Bias: [Float]
+    public var fcWeight: [Float]
+    public var fcBias: [Float]
+
+    public var width: Int { channels.count }
+    public var fcInputs: Int { 9 * channels.count }
+
+    /// Zero tensors of the compact shapes (e.g. a gradient accumulator).
+    public init(zerosFor channels: Range<Int>) {
+        self.channels = channels
+        let s = channels.count
+        conv1Weight = [Float](repeating: 0, count: s * 9)
+        conv1Bias = [Float](repeating: 0, count: s)
+        conv2Weight = [Float](repeating: 0, count: s * s * 9)
+        conv2Bias = [Float](repeating: 0, count: s)
+        conv3Weight = [Float](repeating: 0, count: s * s * 9)
+        conv3Bias = [Float](repeating: 0, count: s)
+        fcWeight = [Float](repeating: 0, count: CNN.classes * 9 * s)
+        fcBias = [Float](repeating: 0, count: CNN.classes)
+    }
+
+    /// Sets every value to zero, keeping the storage (no allocation in a training step).
+    public mutating func zero() {
+        for k in conv1Weight.indices { conv1Weight[k] = 0 }
+        for k in conv1Bias.indices { conv1Bias[k] = 0; conv2Bias[k] = 0; conv3Bias[k] = 0 }
+        for k in conv2Weight.indices { conv2Weight[k] = 0; conv3Weight[k] = 0 }
+        for k in fcWeight.indices { fcWeight[k] = 0 }
+        for k in fcBias.indices { fcBias[k] = 0 }
+    }
+}
+
+extension CNNWeights {
+    /// The compact tensors of sub-network `subnet` (see `SubnetWeights`).
+    public func slice(_ subnet: Subnet) -> SubnetWeights { slice(channels: subnet.channels) }
+
+    public func slice(channels: Range<Int>) -> SubnetWeights {
+        var out = SubnetWeights(zerosFor: channels)
+        sliceInto(&out)
+        return out
+    }
+
+    /// Refreshes `out` (whose `channels` say which slice) from this store without allocating.
+    public func sliceInto(_ out: inout SubnetWeights) {
+        let a = out.channels.lowerBound, s = out.width
+        for o in 0..<s {
+            for k in 0..<9 { out.conv1Weight[o * 9 + k] = conv1Weight[(a + o) * 9 + k] }
+            out.conv1Bias[o] = conv1Bias[a + o]
+            out.conv2Bias[o] = conv2Bias[a + o]
+            out.conv3Bias[o] = conv3Bias[a + o]
+            for i in 0..<s { for k in 0..<9 {
+                let full = ((a + o) * 16 + (a + i)) * 9 + k
+                out.conv2Weight[(o * s + i) * 9 + k] = conv2Weight[full]
+                out.conv3Weight[(o * s + i) * 9 + k] = conv3Weight[full]
+            } }
+        }
+        for j in 0..<CNN.classes {
+            for p in 0..<9 { for ch in 0..<s {
+                out.fcWeight[j * 9 * s + p * s + ch] = fcWeight[j * CNN.fcInputs + (a + ch) * 9 + p]
+            } }
+            out.fcBias[j] = fcBias[j]
+        }
+    }
+
+    /// Adds a compact gradient (or update) back at its slice's positions; everything outside
+    /// the slice is untouched. Exact inverse of `slice` for the positions it covers.
+    public mutating func addScattered(_ g: SubnetWeights) {
+        let a = g.channels.lowerBound, s = g.width
+        for o in 0..<s {
+            for k in 0..<9 { conv1Weight[(a + o) * 9 + k] += g.conv1Weight[o * 9 + k] }
+            conv1Bias[a + o] += g.conv1Bias[o]
+            conv2Bias[a + o] += g.conv2Bias[o]
+            conv3Bias[a + o] += g.conv3Bias[o]
+            for i in 0..<s { for k in 0..<9 {
+                let full = ((a + o) * 16 + (a + i)) * 9 + k
+                conv2Weight[full] += g.conv2Weight[(o * s + i) * 9 + k]
+                conv3Weight[full] += g.conv3Weight[(o * s + i) * 9 + k]
+            } }
+        }
+        for j in 0..<CNN.classes {
+            for p in 0..<9 { for ch in 0..<s {
+                fcWeight[j * CNN.fcInputs + (a + ch) * 9 + p] += g.fcWeight[j * 9 * s + p * s + ch]
+            } }
+            fcBias[j] += g.fcBias[j]
+        }
+    }
+}

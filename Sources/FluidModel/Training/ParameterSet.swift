@@ -1,0 +1,69 @@
+/// A set of parameters of the shared store: which weights a training step may change.
+///
+/// Stored as a 0/1 mask over `CNNWeights.flattened`, so set algebra is element-wise and the
+/// optimiser multiplies by it. Built from sub-network slices, e.g. "what 50 adds over 25":
+/// `.slice(.s50) - .slice(.s25)`.
+public struct ParameterSet: Equatable, Sendable {
+    public var mask: [Float]
+
+    public init(mask: [Float]) { self.mask = mask }
+
+    public static var none: ParameterSet {
+        ParameterSet(mask: [Float](repeating: 0, count: CNNWeights.parameterCount))
+    }
+
+    /// Every parameter sub-network `subnet` reads, without the fc bias (which every
+    /// sub-network shares and a schedule adds explicitly with `.fcBias`).
+    public static func slice(_ subnet: Subnet) -> ParameterSet { slice(channels: subnet.channels) }
+
+    public static func slice(channels: Range<Int>) -> ParameterSet {
+        var w = CNNWeights()
+        var ones = SubnetWeights(zerosFor: channels)
+        for k in ones.conv1Weight.indices { ones.conv1Weight[k] = 1 }
+        for k in ones.conv1Bias.indices { ones.conv1Bias[k] = 1; ones.conv2Bias[k] = 1; ones.conv3Bias[k] = 1 }
+        for k in ones.conv2Weight.indices { ones.conv2Weight[k] = 1; ones.conv3Weight[k] = 1 }
+        for k in ones.fcWeight.indices { ones.fcWeight[k] = 1 }
+        w.addScattered(ones)
+        return ParameterSet(mask: w.flattened)
+    }
+
+    /// The fc bias alone.
+    public static var fcBias: ParameterSet {
+        var s = ParameterSet.none
+        let at = CNNWeights.flatOffsets["fc.bias"] ?? 0
+        for k in at..<(at + CNN.classes) { s.mask[k] = 1 }
+        return s
+    }
+
+    /// Every parameter the connectivity allows to be non-zero.
+    public static func allowed(by connectivity: Connectivity) -> ParameterSet {
+        var w = CNNWeights()
+        w.conv1Weight = [Float](repeating: 1, count: 144)
+        w.conv1Bias = [Float](repeating: 1, count: 16)
+        w.conv2Weight = connectivity.convMask
+        w.conv2Bias = [Float](repeating: 1, count: 16)
+        w.conv3Weight = connectivity.convMask
+        w.conv3Bias = [Float](repeating: 1, count: 16)
+        w.fcWeight = [Float](repeating: 1, count: 1440)
+        w.fcBias = [Float](repeating: 1, count: 10)
+        return ParameterSet(mask: w.flattened)
+    }
+
+    /// Union.
+    public static func + (a: ParameterSet, b: ParameterSet) -> ParameterSet {
+        ParameterSet(mask: zip(a.mask, b.mask).map { max($0, $1) })
+    }
+
+    /// Difference: in `a` but not in `b`.
+    public static func - (a: ParameterSet, b: ParameterSet) -> ParameterSet {
+        ParameterSet(mask: zip(a.mask, b.mask).map { $0 * (1 - $1) })
+    }
+
+    /// Intersection.
+    public static func & (a: ParameterSet, b: ParameterSet) -> ParameterSet {
+        ParameterSet(mask: zip(a.mask, b.mask).map { $0 * $1 })
+    }
+
+    /// Number of parameters in the set.
+    public var count: Int { mask.reduce(0) { $0 + Int($1) } }
+}

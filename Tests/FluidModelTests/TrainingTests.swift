@@ -1,0 +1,138 @@
+import FluidModel
+import XCTest
+
+/// The trainer: masks and freezes hold through training, files keep the zeros, it learns.
+final class TrainingTests: XCTestCase {
+    /// A two-stage triangular recipe on random images: stage 1 trains 25 (+ fc bias),
+    /// stage 2 trains what 50 adds.
+    private func tinyRecipe(seed: UInt64) -> TrainingRecipe {
+        let lr = LRSchedule.constant(1e-2)
+        return TrainingRecipe(kind: .dynamic, connectivity: .triangular, schedule: "test", stages: [
+            TrainingStage(name: "25", losses: [LossTerm(.s25)], trainable: .slice(.s25) + .fcBias,
+                          trainableDescription: "slice(25) + fc bias", epochs: 1, lr: lr),
+            TrainingStage(name: "100", losses: [LossTerm(.s100), LossTerm(.u50, distill: 0.5)],
+                          trainable: .slice(.s100) - .slice(.s25), trainableDescription: "100 − 25",
+                          epochs: 1, lr: lr, teacher: .s100),
+        ], seed: seed)
+    }
+
+    func testTriangularMaskAndFrozenSliceSurviveTraining() {
+        let data = NetFixtures.randomImages(256, seed: 5)
+        let trainer = Trainer(recipe: tinyRecipe(seed: 3))
+        let before = trainer.weights
+        XCTAssertNil(before.maskViolation(.triangular), "initial weights must be masked")
+        trainer.runStage(trainer.recipe.stages[0], index: 0, data: data)
+        let afterFirst = trainer.weights
+        XCTAssert(afterFirst.slice(.s25) != before.slice(.s25), "stage 1 must train 25")
+        XCTAssert(afterFirst.slice(channels: 4..<16) == before.slice(channels: 4..<16).withFCBias(afterFirst.fcBias),
+                  "stage 1 must not touch channels outside 25")
+        trainer.runStage(trainer.recipe.stages[1], index: 1, data: data)
+        let after = trainer.weights
+        XCTAssertNil(after.maskViolation(.triangular), "masked blocks must stay exactly zero")
+        XCTAssert(after.slice(.s25) == afterFirst.slice(.s25), "frozen 25 slice (and fc bias) must be bit-exact")
+        let changed = zip(after.conv3Weight, afterFirst.conv3Weight).filter { $0 != $1 }.count
+        XCTAssertGreaterThan(changed, 100, "stage 2 must train conv3")
+        XCTAssert(after.isFinite)
+    }
+
+    func testSameSeedSameWeights() {
+        let data = NetFixtures.randomImages(192, seed: 6)
+        let a = Trainer(recipe: tinyRecipe(seed: 9)), b = Trainer(recipe: tinyRecipe(seed: 9))
+        a.run(data: data)
+        b.run(data: data)
+        XCTAssert(a.weights == b.weights, "training must be deterministic for a seed")
+        let c = Trainer(recipe: tinyRecipe(seed: 10))
+        c.run(data: data)
+        XCTAssert(a.weights != c.weights)
+    }
+
+    func testSavedFileKeepsMaskedBlocksExactlyZero() throws {
+        let data = NetFixtures.randomImages(128, seed: 7)
+        let trainer = Trainer(recipe: tinyRecipe(seed: 4))
+        trainer.run(data: data)
+        let path = NSTemporaryDirectory() + "fluid-h3-mask-\(getpid()).safetensors"
+        defer { unlink(path) }
+        try ModelFile(weights: trainer.weights, kind: .dynamic, connectivity: .triangular).write(path: path)
+        let raw = try Safetensors.read(path: path)
+        for name in ["conv2.weight", "conv3.weight"] {
+            let v = try XCTUnwrap(raw[name]).f32Values(name: name, path: path)
+            for o in 0..<16 { for i in 0..<16 where i / 4 > o / 4 { for k in 0..<9 {
+                XCTAssertEqual(v[(o * 16 + i) * 9 + k].bitPattern, 0, "\(name)[\(o),\(i)] must be +0.0 in the file")
+            } } }
+            XCTAssert(v.contains { $0 != 0 })
+        }
+        XCTAssert(try ModelFile.load(path: path).weights == trainer.weights, "file round trip")
+    }
+
+    /// Real MNIST: 3000 images, static 100, two epochs: far above chance on held-out images.
+    func testShortRunOnMNISTLearns() throws {
+        let train = try NetFixtures.loadMNIST(.train)
+        let test = try NetFixtures.loadMNIST(.test)
+        let recipe = Schedules.staticModel(epochs: 2, seed: 1)
+        let trainer = Trainer(recipe: recipe)
+        trainer.run(data: train, limit: 3000)
+        let acc = Evaluator.accuracy(of: trainer.weights, subnet: .s100, on: test, limit: 1000)
+        XCTAssertGreaterThan(acc, 0.85, "3000 images × 2 epochs should reach well above chance (0.1)")
+    }
+
+    /// The composed backward (slices, fc permutation, pool/ReLU order) against finite
+    /// differences of the loss, on an upper sub-network so channel offsets matter.
+    func testBackwardMatchesFiniteDifferences() {
+        let set = NetFixtures.randomImages(4, seed: 51)
+        let w = NetFixtures.randomWeights(seed: 52, scale: 0.2)
+        let subnet = Subnet.u50
+        let pass = SubnetPass(capacity: 4)
+        let idx = Array(0..<4)
+        set.images.withUnsafeBufferPointer { img in set.labels.withUnsafeBufferPointer { lab in
+            idx.withUnsafeBufferPointer { pass.load(images: img.baseAddress!, labels: lab.baseAddress!, indices: $0) }
+        } }
+        func loss(_ sw: SubnetWeights) -> Double {
+            pass.forward(sw, n: 4)
+            return Double(pass.crossEntropy(n: 4, scale: 1).loss)
+        }
+        let sw = w.slice(subnet)
+        _ = loss(sw)
+        var grad = SubnetWeights(zerosFor: subnet.channels)
+        pass.backward(sw, n: 4, into: &grad)
+        var rng = SplitMix64(seed: 53)
+        let eps: Float = 1e-2
+        var checked = 0, bad: [String] = []
+        for (name, kp) in [("conv1", \SubnetWeights.conv1Weight), ("conv2", \SubnetWeights.conv2Weight),
+                           ("conv3", \SubnetWeights.conv3Weight), ("fc", \SubnetWeights.fcWeight)] {
+            for _ in 0..<6 {
+                let k = rng.below(sw[keyPath: kp].count)
+                var plus = sw, minus = sw
+                plus[keyPath: kp][k] += eps
+                minus[keyPath: kp][k] -= eps
+                let numeric = (loss(plus) - loss(minus)) / Double(2 * eps)
+                let analytic = Double(grad[keyPath: kp][k])
+                checked += 1
+                if abs(numeric - analytic) > 2e-3 + 0.1 * abs(numeric) { bad.append("\(name)[\(k)] \(analytic) vs \(numeric)") }
+            }
+        }
+        // A max-pool or ReLU switch inside ±eps can spoil one probe; more than two is a bug.
+        XCTAssertLessThanOrEqual(bad.count, 2, "gradient mismatches: \(bad)")
+        XCTAssertEqual(checked, 24)
+    }
+
+    func testShuffleIsARealPermutation() {
+        var rng = SplitMix64(seed: 1)
+        var a = Array(0..<1000)
+        rng.shuffle(&a)
+        XCTAssertEqual(Set(a).count, 1000)
+        XCTAssertLessThan(zip(a, 0..<1000).filter { $0 == $1 }.count, 10, "a shuffle leaves few fixed points")
+        let draws = (0..<1000).map { _ in rng.below(10) }
+        XCTAssertEqual(Set(draws), Set(0..<10), "below(10) must reach every value")
+    }
+
+    func testOneCycleScheduleShape() {
+        let s = LRSchedule.oneCycle(max: 1, warmup: 0.25)
+        XCTAssertEqual(s.rate(step: 0, of: 101), 1.0 / 25, accuracy: 1e-6)
+        XCTAssertEqual(s.rate(step: 25, of: 101), 1, accuracy: 1e-6)
+        XCTAssertLessThan(s.rate(step: 100, of: 101), 1e-4)
+    }
+}
+
+private extension SubnetWeights {
+    func withFCBias(_ b: [Float]) -> SubnetWeights { var c = self; c.fcBias = b; return c }
+}
