@@ -29,6 +29,8 @@ struct DemoCommand: ParsableCommand {
     var rate: Double?
     @Option(help: "Folder with the weight files (default: Assets/models).")
     var models: String = "Assets/models"
+    @Option(help: "MNIST folder (default: $FLUID_DATA, ./data/mnist, $MNIST_DIR).")
+    var data: String?
     @Option(help: "Redraws per second (1 … 30).")
     var fps: Double = 5
 
@@ -51,9 +53,11 @@ struct DemoCommand: ParsableCommand {
         let logFile = try DemoLogFile(path: logPath)
         let logger = Logger(label: "fluid.demo") { label in DemoLogHandler(label: label, file: logFile) }
 
+        let logDir = (logPath as NSString).deletingLastPathComponent
+        FileHandle.standardError.write(Data("fluid demo: starting the nodes… (log: \(logPath))\n".utf8))
         let driver = try ClusterDashboardDriver(
             kind: DashboardKind(rawValue: kind) ?? .fluid, mode: DashboardMode(rawValue: mode) ?? .ha,
-            rate: rate, modelsDirectory: models, logger: logger)
+            rate: rate, modelsDirectory: models, dataDirectory: data, nodeLogDirectory: logDir, logger: logger)
         let options = DashboardOptions(
             command: "fluid demo", colour: Terminal.wantsColour(noColorFlag: noColor), readOnly: readOnly,
             keyTable: .live, title: "Fluid demo", redrawHz: fps,

@@ -129,7 +129,7 @@ final class SessionLogTests: XCTestCase {
                        "hang Worker")
         let up = try? text("{\"type\":\"event\",\"t\":1,\"event\":\"device-up\",\"device\":\"master\",\"since_fault_ms\":800}")
         XCTAssertEqual(up?.severity, .recovery)
-        XCTAssertEqual(up?.text, "Master back · 800 ms after the fault")
+        XCTAssertEqual(up?.text, "Master up · 800 ms after the fault")
         let none = try? text("{\"type\":\"event\",\"t\":1,\"event\":\"plan\",\"plan\":\"none\",\"reason\":\"static needs both\"}")
         XCTAssertEqual(none?.severity, .failure)
         XCTAssertEqual(none?.isMarker, true)

@@ -30,7 +30,7 @@ public enum SessionEventText {
             let c = cause.map { " (\($0)\(by))" } ?? ""
             return event("\(device ?? "device") \(hung ? "hung" : "down")\(c)\(timingText)", .failure, marker: true)
         case "device-up", "device-recovered":
-            return event("\(device ?? "device") back\(timingText)", .recovery, marker: true)
+            return event("\(device ?? "device") up\(timingText)", .recovery, marker: true)
         case "plan":
             let plan = f["plan"]?.string ?? "?"
             let reason = f["reason"]?.string.map { ": \($0)" } ?? ""

@@ -119,6 +119,16 @@ public enum SessionLogParser {
         return SessionLog(header: header, samples: samples, events: events, summary: summary)
     }
 
+    /// One event line on its own (the live dashboard feeds the cluster's events
+    /// through here, so they read exactly as they do in a replay); nil if the line
+    /// is not a well-formed event.
+    public static func event(fromJSONLine line: String) -> SessionEvent? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)),
+              let fields = JSONValue(foundation: object)?.object,
+              fields["type"]?.string == "event" else { return nil }
+        return try? parseEvent(fields) { SessionLogError(file: "event", line: 1, problem: $0) }
+    }
+
     private static func parseHeader(_ f: [String: JSONValue],
                                     _ fail: (String) -> SessionLogError) throws -> SessionHeader {
         guard f["format"]?.string == SessionLog.format else {
