@@ -88,11 +88,12 @@ public enum KernelBench {
 
     /// Training throughput of the compact C=16 network at batch 64, one thread: forward,
     /// softmax cross-entropy, backward with `Kernels.*`, plain SGD update.
-    public static func runTraining(peak: Double, repeats: Int = 5, minSeconds: Double = 0.15) -> KernelBenchReport.TrainRow {
-        let train = TrainingStepBench(c: 16, batch: 64, weights: benchWeights())
-        let perImage = best(repeats: repeats, minSeconds: minSeconds) { train.step() } / 64
-        let trainFlops = 3 * 2 * Double(CNN.macsPerImage(width: 16)) / perImage / 1e9 // fwd + dX + dW
-        return .init(C: 16, batch: 64, img_per_s: 1 / perImage, gflops: trainFlops, pct_peak: 100 * trainFlops / peak)
+    public static func runTraining(c: Int = 16, batch: Int = 64, peak: Double, repeats: Int = 5,
+                                   minSeconds: Double = 0.15) -> KernelBenchReport.TrainRow {
+        let train = TrainingStepBench(c: c, batch: batch, weights: benchWeights())
+        let perImage = best(repeats: repeats, minSeconds: minSeconds) { train.step() } / Double(batch)
+        let trainFlops = 3 * 2 * Double(CNN.macsPerImage(width: c)) / perImage / 1e9 // fwd + dX + dW
+        return .init(C: c, batch: batch, img_per_s: 1 / perImage, gflops: trainFlops, pct_peak: 100 * trainFlops / peak)
     }
 
     /// Single-core FMA peak: 12 independent vector accumulators, enough to cover the FMA
