@@ -76,7 +76,11 @@ final class DemoEndToEndTests: XCTestCase {
             throw XCTSkip("tmux is not installed")
         }
         let log = NSTemporaryDirectory() + "fluid-e2e-\(getpid()).log"
-        let command = "cd '\(Self.packageRoot.path)' && TERM=xterm-256color FLUID_DEMO_LOG='\(log)' exec '\(Self.binary)' demo --kind fluid --mode ha"
+        // The data folders the demo looks in (DESIGN §6) pass through to the tmux server.
+        let env = ProcessInfo.processInfo.environment
+        let data = ["MNIST_DIR", "FLUID_DATA"].compactMap { k in env[k].map { "\(k)='\($0)' " } }.joined()
+        let command = "cd '\(Self.packageRoot.path)' && TERM=xterm-256color FLUID_DEMO_LOG='\(log)' \(data)"
+            + "exec '\(Self.binary)' demo --kind fluid --mode ha"
         try tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command)
         var seenPids = Set<Int32>()
         defer {
