@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import FluidKernels
 
 @main
 struct Fluid: ParsableCommand {
@@ -11,4 +13,14 @@ struct Fluid: ParsableCommand {
         ],
         defaultSubcommand: DemoCommand.self
     )
+
+    /// Refuse, with a clear message, a CPU that lacks what the kernels were built for
+    /// (Package.swift sets the target CPU) instead of dying on an illegal instruction.
+    static func main() {
+        if let problem = CPUFeatures.checkSupported() {
+            FileHandle.standardError.write(Data("fluid: \(problem)\n".utf8))
+            Foundation.exit(2)
+        }
+        main(nil)
+    }
 }
