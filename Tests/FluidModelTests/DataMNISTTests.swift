@@ -113,6 +113,21 @@ final class DataMNISTTests: XCTestCase {
         XCTAssertEqual(set.images.max(), 255)
     }
 
+    /// One flipped pixel bit in the real test images: structurally valid, refused by the digest.
+    func testCorruptedRealFileIsRefusedByChecksum() throws {
+        let real = try realDirectory(), dir = try makeTempDirectory(self)
+        let split = MNIST.Split.test
+        var images = try IDX.readBytes(path: MNIST.locate(split.imagesFile, in: real))
+        images[16 + 784 * 5000 + 400] ^= 0x01
+        try writeFile(images, dir + "/" + split.imagesFile)
+        try writeFile(IDX.readBytes(path: MNIST.locate(split.labelsFile, in: real)), dir + "/" + split.labelsFile)
+        XCTAssertNoThrow(try MNIST.load(directory: dir, split: split, verifyChecksum: false), "only the digest can tell")
+        XCTAssertThrowsError(try MNIST.load(directory: dir, split: split)) { error in
+            guard case .checksumMismatch? = (error as? IDXError)?.problem else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains(dir + "/" + split.imagesFile), "\(error)")
+        }
+    }
+
     func testRealFilesMatchDesignDigests() throws {
         let dir = try realDirectory()
         for (name, digest) in MNIST.rawSHA256 {
