@@ -28,14 +28,21 @@ extension Conv3x3Plan {
                               outImageStride: Int, outRowStride: Int, outPixelStride: Int, outChannel: Int = 0) {
         let ph = h / 2, pw = w / 2
         guard ph > 0 && pw > 0 else { return }
+        let singleChannel = inStride == 1 && icCount == 1
         for b in 0..<n {
             let img = input + b * imageStride
             let outImg = output + b * outImageStride + outChannel
             for blk in blocks {
                 switch blk.lanes {
                 case 16: pooledRows6x2(blk, img, outImg, ph, pw, outRowStride, outPixelStride)
-                case 8: pooled8x1(blk, img, outImg, ph, pw, outRowStride, outPixelStride, FloatVector.self)
-                default: pooled8x1(blk, img, outImg, ph, pw, outRowStride, outPixelStride, FloatHalfVector.self)
+                // One input channel: pool windows in pairs share their input patch (24 loads
+                // for 72 FMAs); otherwise 12 independent pixels keep both FMA pipes busy.
+                case 8 where singleChannel:
+                    pooled8x1(blk, img, outImg, ph, pw, outRowStride, outPixelStride, FloatVector.self)
+                case 8: pooledImage12x1(blk, img, outImg, ph, pw, outRowStride, outPixelStride, FloatVector.self)
+                case _ where singleChannel:
+                    pooled8x1(blk, img, outImg, ph, pw, outRowStride, outPixelStride, FloatHalfVector.self)
+                default: pooledImage12x1(blk, img, outImg, ph, pw, outRowStride, outPixelStride, FloatHalfVector.self)
                 }
             }
         }
@@ -203,6 +210,53 @@ extension Conv3x3Plan {
                     let m1 = vmax(max4(ld(p00 + vw), ld(p01 + vw), ld(p10 + vw), ld(p11 + vw) as V) + bias1, zero)
                     storeLanes(m1, o + vw, w1)
                 }
+            }
+        }
+    }
+
+    /// One vector of output channels: every kept pixel of the image with the 12-pixel tile
+    /// into the L1-resident kept buffer (≤ 784 × 8 floats), then pooled.
+    @inline(__always)
+    private func pooledImage12x1<V: KernelVector>(_ blk: Block, _ img: UnsafePointer<Float>,
+                                                  _ outImg: UnsafeMutablePointer<Float>, _ ph: Int, _ pw: Int,
+                                                  _ outRowStride: Int, _ outPixelStride: Int, _: V.Type) {
+        let vw = V.scalarCount
+        let wts = UnsafePointer(blk.weights.assumingMemoryBound(to: V.self))
+        let bias0 = UnsafeRawPointer(blk.bias).loadUnaligned(as: V.self)
+        let zero = V(repeating: 0)
+        let lo = blk.lo, width = blk.width
+        let singleChannel = inStride == 1 && icCount == 1, down = rowStride
+        let cw = 2 * pw, pixels = 2 * ph * cw, last = pixels - 1
+        let t = keptTable, buf = keptBuffer
+        var k = 0
+        while k < pixels {
+            @inline(__always) func at(_ i: Int) -> UnsafePointer<Float> { img + t[min(k + i, last)] }
+            let px: Pixels12 = (at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), at(10), at(11))
+            let a: Acc12x1<V> = singleChannel ? conv3x3Ic1Tile12x1(px, down, wts)
+                : conv3x3Tile12x1(px, wts, segs, segCount)
+            let b = buf + k * vw
+            let r = last - k // stores 0...r; the clamped rest repeats the last pixel
+            st(a.a0, b)
+            if r >= 1 { st(a.a1, b + vw) }
+            if r >= 2 { st(a.a2, b + 2 * vw) }
+            if r >= 3 { st(a.a3, b + 3 * vw) }
+            if r >= 4 { st(a.a4, b + 4 * vw) }
+            if r >= 5 { st(a.a5, b + 5 * vw) }
+            if r >= 6 { st(a.a6, b + 6 * vw) }
+            if r >= 7 { st(a.a7, b + 7 * vw) }
+            if r >= 8 { st(a.a8, b + 8 * vw) }
+            if r >= 9 { st(a.a9, b + 9 * vw) }
+            if r >= 10 { st(a.a10, b + 10 * vw) }
+            if r >= 11 { st(a.a11, b + 11 * vw) }
+            k += 12
+        }
+        for y in 0..<ph {
+            let r0 = buf + 2 * y * cw * vw, r1 = r0 + cw * vw
+            let out = outImg + y * outRowStride + lo
+            for x in 0..<pw {
+                let m = vmax(max4(ld(r0 + 2 * x * vw), ld(r0 + (2 * x + 1) * vw),
+                                  ld(r1 + 2 * x * vw), ld(r1 + (2 * x + 1) * vw) as V) + bias0, zero)
+                storeLanes(m, out + x * outPixelStride, width)
             }
         }
     }

@@ -36,6 +36,10 @@ public final class Conv3x3Plan {
     /// Conv output of one row pair before pooling, [2·2·(W/2), 16] floats. Makes a plan
     /// single-threaded: one plan is run by one thread at a time.
     let pairBuffer: UnsafeMutablePointer<Float>
+    /// Input offset of tap (0,0) of every pixel a pool window keeps, row-major
+    /// [2·(H/2), 2·(W/2)]; and the conv output of all of them for ≤ 8 channels.
+    let keptTable: UnsafeMutablePointer<Int>
+    let keptBuffer: UnsafeMutablePointer<Float>
 
     public var rowStride: Int { (w + 2) * inStride }
     public var imageStride: Int { (h + 2) * (w + 2) * inStride }
@@ -99,6 +103,11 @@ public final class Conv3x3Plan {
         for r in 0..<2 { for x in 0..<(2 * pw) { pairTable[r * 2 * pw + x] = (r * (w + 2) + x) * inStride } }
         pairBuffer = .allocate(capacity: max(1, 4 * pw * 16))
         pairBuffer.initialize(repeating: 0, count: max(1, 4 * pw * 16))
+        keptTable = .allocate(capacity: max(1, 4 * ph * pw))
+        for y in 0..<(2 * ph) { for x in 0..<(2 * pw) { keptTable[y * 2 * pw + x] = (y * (w + 2) + x) * inStride } }
+        let keptFloats = blocks.contains { $0.lanes <= 8 } ? max(1, 4 * ph * pw * 8) : 1
+        keptBuffer = .allocate(capacity: keptFloats)
+        keptBuffer.initialize(repeating: 0, count: keptFloats)
     }
 
     deinit {
@@ -111,5 +120,7 @@ public final class Conv3x3Plan {
         quadTable.deallocate()
         pairTable.deallocate()
         pairBuffer.deallocate()
+        keptTable.deallocate()
+        keptBuffer.deallocate()
     }
 }
