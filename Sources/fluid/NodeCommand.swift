@@ -1,6 +1,73 @@
 import ArgumentParser
+import Foundation
+import FluidCluster
+import FluidModel
+import FluidTransport
+import Logging
 
+/// `fluid node`: one device of the two-device cluster (DESIGN §8).
 struct NodeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "node", abstract: "(not yet implemented)")
-    func run() throws { throw ValidationError("'fluid node' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run one device (Master or Worker) of the cluster.",
+        discussion: """
+        The Master dials the Worker at --peer and redials while it is down; sources dial both.
+        The node loads only the weight rows its role holds. Logs go to stderr.
+        """)
+
+    @Option(help: "master or worker") var role: String
+    @Option(help: "HOST:PORT to listen on (loopback unless told otherwise)") var listen: String
+    @Option(help: "HOST:PORT of the other device") var peer: String
+    @Option(help: "Weight file (.safetensors)") var weights: String
+    @Option(help: "Shared secret file (HMAC challenge; not available in this build)") var secretFile: String?
+    @Option(help: "Emulated one-way delay on the link to the peer device, ms") var linkLatency: Double = 0
+    @Option(help: "Emulated bandwidth of the link to the peer device, Mbit/s (default: unlimited)") var linkBandwidth: Double?
+    @Option(help: .hidden) var logLevel: String = "info"
+    @Flag(help: .hidden) var exitWithParent = false
+
+    func run() throws {
+        guard let r = Role(rawValue: role.lowercased()) else {
+            throw ValidationError("--role must be master or worker, not '\(role)'")
+        }
+        if secretFile != nil {
+            throw ValidationError("--secret-file is not supported by this build yet")
+        }
+        let (lh, lp) = try parseHostPort(listen, option: "--listen")
+        let (ph, pp) = try parseHostPort(peer, option: "--peer")
+        var logger = Logger(label: "fluid.node") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        var config = NodeConfig(role: r, listenHost: lh, listenPort: lp, peerHost: ph, peerPort: pp, weightsPath: weights)
+        do { config.hooks.shapeLinks(try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth)) } catch {
+            throw ValidationError("\(error)")
+        }
+        let server: NodeServer
+        do { server = try NodeServer(config: config, logger: logger) } catch {
+            throw ValidationError("\(error)")
+        }
+        if exitWithParent { ParentWatch.exitWhenOrphaned(logger: logger) }
+        try server.start()
+        try server.wait()
+    }
+}
+
+/// A node started by a controller dies with it: the controller holds the write end of the
+/// node's stdin, so EOF on stdin means the controller is gone (however it died: SIGKILL
+/// included); a change of parent pid is checked as well in case stdin was shared.
+enum ParentWatch {
+    static func exitWhenOrphaned(logger: Logger) {
+        let parent = getppid()
+        let stdinWatch = Thread {
+            var byte: UInt8 = 0
+            while read(STDIN_FILENO, &byte, 1) > 0 {}
+            logger.info("stdin closed: controller gone, exiting")
+            exit(0)
+        }
+        stdinWatch.start()
+        let ppidWatch = Thread {
+            while getppid() == parent { usleep(100_000) }
+            logger.info("parent changed: controller gone, exiting")
+            exit(0)
+        }
+        ppidWatch.start()
+    }
 }

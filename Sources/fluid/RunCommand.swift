@@ -1,6 +1,141 @@
 import ArgumentParser
+import Foundation
+import FluidCluster
+import FluidModel
+import FluidTransport
+import Logging
 
+/// `fluid run --headless`: the cluster without a screen, JSON Lines on stdout (DESIGN §8).
 struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "(not yet implemented)")
-    func run() throws { throw ValidationError("'fluid run' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the two-device cluster headless and print a JSON Lines session log.",
+        discussion: """
+        Starts two `fluid node` processes on loopback, streams the MNIST test set to them,
+        injects the faults of --faults with real signals (kill = SIGKILL, hang = SIGSTOP,
+        resume = SIGCONT, revive = start again) and prints a header, one sample per second,
+        events and a summary. Example:
+          fluid run --headless --kind fluid --duration 10 --faults kill:master@3,revive:master@6
+        """)
+
+    @Flag(help: "Required: no dashboard.") var headless = false
+    @Option(help: "static, dynamic or fluid") var kind: String = "fluid"
+    @Option(help: "ha, ht or auto") var mode: String = "ha"
+    @Option(help: "Seconds of traffic") var duration: Double = 10
+    @Option(help: "ACTION:DEVICE@SECONDS,… (ACTION kill|hang|resume|revive, DEVICE master|worker)") var faults: String = ""
+    @Option(help: "Offered images/s (default: as fast as the cluster takes)") var rate: Double?
+    @Option(help: "Also write the JSON Lines to this file") var log: String?
+    @Option(help: "Folder of the weight files <kind>.safetensors") var models: String = "Assets/models"
+    @Option(help: "Weight file (overrides --models for --kind)") var weights: String?
+    @Option(help: "MNIST folder (default: $FLUID_DATA, ./data/mnist, $MNIST_DIR)") var data: String?
+    @Option(help: "Folder for the nodes' logs (default: discard)") var nodeLogs: String?
+    @Option(help: "Images per request frame") var batch: Int = 32
+    @Option(help: "Request frames in flight per device") var window: Int = 8
+    @Option(help: "Emulated one-way delay on the Master ↔ Worker link, ms") var linkLatency: Double = 0
+    @Option(help: "Emulated Master ↔ Worker bandwidth, Mbit/s (default: unlimited)") var linkBandwidth: Double?
+
+    func validate() throws {
+        guard headless else { throw ValidationError("only --headless is supported by `fluid run`; use `fluid demo` for the dashboard") }
+        guard ModelKind(rawValue: kind) != nil else { throw ValidationError("--kind must be static, dynamic or fluid") }
+        guard ModeSetting(rawValue: mode) != nil else { throw ValidationError("--mode must be ha, ht or auto") }
+        guard duration > 0 else { throw ValidationError("--duration must be > 0") }
+        if let r = rate, r <= 0 { throw ValidationError("--rate must be > 0") }
+        guard (1...Message.maxBatch).contains(batch), window >= 1 else { throw ValidationError("--batch 1…\(Message.maxBatch), --window ≥ 1") }
+        do { _ = try FaultSpec.parse(faults) } catch { throw ValidationError("\(error)") }
+        do { _ = try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth) } catch { throw ValidationError("\(error)") }
+    }
+
+    func run() throws {
+        let k = ModelKind(rawValue: kind)!
+        let schedule = try FaultSpec.parse(faults)
+        guard let dir = data ?? MNIST.defaultDirectory() else {
+            throw ValidationError("no MNIST data found (tried \(MNIST.candidateDirectories().joined(separator: ", "))); run `make data` or pass --data DIR")
+        }
+        let testSet = try MNIST.load(directory: dir, split: .test)
+        var config = ClusterConfig(kind: k, testSet: testSet)
+        config.mode = ModeSetting(rawValue: mode)!
+        config.rate = rate
+        config.weightsDirectory = models
+        if let w = weights { config.weightsOverride[k] = w }
+        config.batchSize = batch
+        config.windowBatches = window
+        config.link = try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth)
+        if let d = nodeLogs {
+            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+            config.nodeOutput = .directory(d)
+        }
+        var logger = Logger(label: "fluid.run") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .warning
+        config.logger = logger
+        let weightsPath = config.weightsPath(for: k)
+        let sha = (try? ModelFile.load(path: weightsPath).sha256) ?? ""
+
+        let out = try JSONLinesWriter(logPath: log)
+        let controller = try ClusterController(config: config)
+        controller.onEvent = { out.write($0.json) }
+        controller.onSample = { out.write($0.json) }
+        SignalStop.install()
+
+        out.write(SessionHeader(kind: k, mode: config.mode, rate: rate, duration: duration, faults: faults,
+                                weightsSHA256: sha, extra: [("weights", .string(weightsPath)),
+                                                            ("batch", .int(batch)), ("window", .int(window))]).json)
+        do { try controller.start() } catch {
+            controller.stop(drainTimeout: 0)
+            throw ValidationError("\(error)")
+        }
+        let t0 = Date()
+        var pending = schedule[...]
+        while Date().timeIntervalSince(t0) < duration, !SignalStop.requested {
+            let elapsed = Date().timeIntervalSince(t0)
+            while let f = pending.first, f.at <= elapsed {
+                controller.inject(f.fault)
+                pending = pending.dropFirst()
+            }
+            usleep(2_000)
+        }
+        let summary = controller.stop()
+        out.write(summary.json)
+        if summary.lost != 0 { throw ExitCode(3) }
+    }
+}
+
+/// Writes each line to stdout and the log file, flushed per line (a crash leaves a valid
+/// prefix). Thread-safe: the controller calls it from its loop, `run` from the main thread.
+final class JSONLinesWriter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let file: FileHandle?
+
+    init(logPath: String?) throws {
+        if let p = logPath {
+            guard FileManager.default.createFile(atPath: p, contents: nil), let h = FileHandle(forWritingAtPath: p) else {
+                throw ValidationError("cannot write --log file '\(p)'")
+            }
+            file = h
+        } else {
+            file = nil
+        }
+    }
+
+    func write(_ v: JSONValue) {
+        let line = v.serialized() + "\n"
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardOutput.write(Data(line.utf8))
+        file?.write(Data(line.utf8))
+    }
+}
+
+/// SIGINT / SIGTERM end the run early but orderly: nodes stopped, summary printed.
+enum SignalStop {
+    nonisolated(unsafe) static var requested = false
+    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+
+    static func install() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { requested = true }
+            s.resume()
+            sources.append(s)
+        }
+    }
 }

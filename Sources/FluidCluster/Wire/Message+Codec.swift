@@ -34,6 +34,7 @@ extension Message {
         case .hello(let h):
             w.u8(WireFormat.version); w.u8(h.role.rawValue); w.u8(h.kind.code)
             w.string(h.weightsSHA256); w.string(h.nodeID); w.u64(h.incarnation); w.u64(h.planEpoch)
+            w.u8(h.mode == .ha ? 0 : 1)
         case .refuse(let reason):
             w.string(reason)
         case .heartbeat(let h):
@@ -92,8 +93,11 @@ extension Message {
             guard let role = PeerRole(rawValue: try r.u8("role")) else { throw bad("unknown role") }
             guard let kind = ModelKind(code: try r.u8("kind")) else { throw bad("unknown model kind") }
             let sha = try r.string("weights sha"), id = try r.string("node id")
+            let incarnation = try r.u64("incarnation"), planEpoch = try r.u64("plan epoch")
+            let mode = try r.u8("mode")
+            guard mode <= 1 else { throw bad("mode \(mode) out of range") }
             message = .hello(Hello(role: role, kind: kind, weightsSHA256: sha, nodeID: id,
-                                   incarnation: try r.u64("incarnation"), planEpoch: try r.u64("plan epoch")))
+                                   incarnation: incarnation, planEpoch: planEpoch, mode: mode == 0 ? .ha : .ht))
         case .refuse:
             message = .refuse(try r.string("reason"))
         case .heartbeat:

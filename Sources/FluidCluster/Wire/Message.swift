@@ -33,11 +33,13 @@ public struct Hello: Equatable, Sendable {
     public var incarnation: UInt64
     /// The highest plan epoch the sender has seen, so a new leader can out-number it.
     public var planEpoch: UInt64
+    /// The mode the sender plans with (a revived Master adopts the Worker's).
+    public var mode: Mode
 
     public init(role: PeerRole, kind: ModelKind, weightsSHA256: String, nodeID: String,
-                incarnation: UInt64, planEpoch: UInt64) {
+                incarnation: UInt64, planEpoch: UInt64, mode: Mode = .ha) {
         self.role = role; self.kind = kind; self.weightsSHA256 = weightsSHA256
-        self.nodeID = nodeID; self.incarnation = incarnation; self.planEpoch = planEpoch
+        self.nodeID = nodeID; self.incarnation = incarnation; self.planEpoch = planEpoch; self.mode = mode
     }
 
     /// Why a node must refuse `other`, or nil when they can work together. Two devices must

@@ -1,0 +1,120 @@
+import FluidCluster
+import FluidModel
+import Foundation
+
+/// What one measuring window saw, taken from outside the cluster through the controller's
+/// public counters (the same numbers the dashboard shows).
+public struct WindowMeasurement: Sendable, Codable, Equatable {
+    /// Predictions per second over the fixed window.
+    public var imagesPerSecond: Double
+    /// Unavailable answers per second over the window.
+    public var unavailablePerSecond: Double
+    /// Correct ÷ predicted over `accuracyImages` predictions (nil when there were none).
+    public var accuracy: Double?
+    public var accuracyImages: Int
+    public var windowSeconds: Double
+    public var predicted: Int
+    public var unavailable: Int
+    /// Cores used during the window (CPU seconds ÷ wall seconds) by the source (this
+    /// process) and each node process; nil when a node was not running.
+    public var cpuSource: Double
+    public var cpuMaster: Double?
+    public var cpuWorker: Double?
+    /// Plan the leader announced at the end of the window.
+    public var plan: String
+}
+
+/// Measuring helpers over a running `ClusterController`.
+public enum BenchProbe {
+    public struct Timeout: Error, CustomStringConvertible {
+        public var what: String
+        public var description: String { "timed out waiting for \(what)" }
+    }
+
+    /// Polls `snapshot()` until `ok` holds, or throws after `timeout` seconds.
+    public static func wait(_ c: ClusterController, for what: String, timeout: Double,
+                            _ ok: (ClusterSnapshot) -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if ok(c.snapshot()) { return }
+            usleep(10_000)
+        }
+        let s = c.snapshot()
+        throw Timeout(what: "\(what) (plan \(s.plan.rawValue), master \(s.master.state.rawValue), worker \(s.worker.state.rawValue))")
+    }
+
+    /// Waits until the devices in `down` are declared down, the others up, and the leader
+    /// announced `plan`. A plan of `.none` also counts when the source answers unavailable
+    /// by itself because no device set can serve.
+    public static func waitForPlan(_ c: ClusterController, _ plan: Plan, down: Set<Role> = [], timeout: Double = 10) throws {
+        try wait(c, for: "plan \(plan.rawValue)", timeout: timeout) { s in
+            for r in Role.allCases {
+                let isUp = s.device(r).state == .up
+                if down.contains(r) == isUp { return false }
+            }
+            return s.plan == plan
+        }
+    }
+
+    /// Warm-up, then a fixed window for throughput; accuracy keeps counting after the
+    /// window until `accuracyImages` predictions were seen or `accuracyCap` seconds passed
+    /// since the window began.
+    public static func measure(_ c: ClusterController, warmup: Double, window: Double,
+                               accuracyImages: Int, accuracyCap: Double) -> WindowMeasurement {
+        sleep(seconds: warmup)
+        let s0 = c.snapshot()
+        let t0 = Date()
+        let cpu0 = CPUClock.read(pids: s0.master.pid, s0.worker.pid)
+        sleep(seconds: window)
+        let s1 = c.snapshot()
+        let dt = Date().timeIntervalSince(t0)
+        let cpu1 = CPUClock.read(pids: s0.master.pid, s0.worker.pid)
+        let predicted = s1.predicted - s0.predicted
+        var last = s1
+        // A stopped plan predicts nothing: no point waiting for its accuracy.
+        while predicted > 0, last.predicted - s0.predicted < accuracyImages, Date().timeIntervalSince(t0) < accuracyCap {
+            usleep(50_000)
+            last = c.snapshot()
+        }
+        let unavailable = s1.unavailable - s0.unavailable
+        let accPredicted = last.predicted - s0.predicted
+        let accCorrect = last.correct - s0.correct
+        func share(_ a: Double?, _ b: Double?) -> Double? {
+            guard let a, let b, cpu1.wall > cpu0.wall else { return nil }
+            return (b - a) / (cpu1.wall - cpu0.wall)
+        }
+        return WindowMeasurement(
+            imagesPerSecond: Double(predicted) / dt, unavailablePerSecond: Double(unavailable) / dt,
+            accuracy: accPredicted > 0 ? Double(accCorrect) / Double(accPredicted) : nil,
+            accuracyImages: accPredicted, windowSeconds: dt, predicted: predicted, unavailable: unavailable,
+            cpuSource: share(cpu0.source, cpu1.source) ?? 0,
+            cpuMaster: share(cpu0.nodes[0], cpu1.nodes[0]), cpuWorker: share(cpu0.nodes[1], cpu1.nodes[1]),
+            plan: s1.plan.rawValue)
+    }
+
+    static func sleep(seconds: Double) {
+        guard seconds > 0 else { return }
+        usleep(UInt32(min(seconds, 4000) * 1e6))
+    }
+}
+
+/// CPU seconds of this process and of other processes (Linux /proc), with a wall clock.
+enum CPUClock {
+    struct Reading { var wall: Double; var source: Double; var nodes: [Double?] }
+
+    static func read(pids: Int32?...) -> Reading {
+        Reading(wall: Double(DispatchTime.now().uptimeNanoseconds) / 1e9, source: processCPUSeconds(),
+                nodes: pids.map { $0.flatMap(cpuSeconds(pid:)) })
+    }
+
+    /// utime + stime of `pid` from /proc/PID/stat (fields 14 and 15, clock ticks).
+    static func cpuSeconds(pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        // Fields after the command name start at field 3 (state).
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let u = Double(fields[11]), let s = Double(fields[12]) else { return nil }
+        let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (u + s) / (hz > 0 ? hz : 100)
+    }
+}

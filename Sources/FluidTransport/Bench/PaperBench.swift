@@ -1,0 +1,155 @@
+import FluidCluster
+import FluidModel
+import Foundation
+
+/// `fluid bench paper`: the paper's Fig. 2 measured online (issue 7). Every row runs the
+/// real `fluid node` processes over TCP through a `ClusterController`; failures are real
+/// SIGKILLs. Per kind and link:
+///
+/// - cluster A: both-ha (mode ha) → both-ht (mode switched to ht) → master-only (the
+///   Worker SIGKILLed);
+/// - cluster B: worker-only (the Master SIGKILLed).
+///
+/// Each row waits for the scenario's DESIGN §4 plan, warms up, then measures throughput over
+/// a fixed window; accuracy keeps counting until `accuracyImages` predictions (the whole
+/// test set by default) or the cap.
+public enum PaperBench {
+    public struct Options {
+        public var kinds: [ModelKind] = [.static, .dynamic, .fluid]
+        public var scenarios: [PaperScenario] = PaperScenario.allCases
+        public var links: [BenchLink] = [.loopback, .edge]
+        public var warmup = 2.0
+        public var window = 5.0
+        public var accuracyImages = 10_000
+        public var accuracyCap = 20.0
+        /// Template for every cluster (test set, weights, executable, batch); kind, mode
+        /// and link are set per run.
+        public var base: ClusterConfig
+        /// Called with a line of progress per row (stderr in the CLI).
+        public var progress: ((String) -> Void)?
+        public var command = CommandLine.arguments.joined(separator: " ")
+
+        public init(base: ClusterConfig) { self.base = base }
+    }
+
+    public static func run(_ o: Options) -> PaperReport {
+        let started = Date()
+        var machine = BenchMachine.current()
+        var rows: [PaperRow] = []
+        var lost: [String: Int] = [:]
+        for link in o.links {
+            for kind in o.kinds {
+                let wanted = o.scenarios
+                let groupA = wanted.filter { $0 != .workerOnly }
+                if !groupA.isEmpty {
+                    let (r, l) = runCluster(kind: kind, link: link, scenarios: groupA, o: o)
+                    rows += r
+                    lost["\(kind.rawValue)/\(link.name)/A"] = l
+                }
+                if wanted.contains(.workerOnly) {
+                    let (r, l) = runCluster(kind: kind, link: link, scenarios: [.workerOnly], o: o)
+                    rows += r
+                    lost["\(kind.rawValue)/\(link.name)/B"] = l
+                }
+            }
+        }
+        machine.loadEnd = BenchMachine.loadAverage()
+        let order = PaperScenario.allCases
+        rows.sort { a, b in
+            (o.links.firstIndex { $0.name == a.link } ?? 0, ModelKind.allCases.firstIndex { $0.rawValue == a.kind } ?? 0,
+             order.firstIndex { $0.rawValue == a.scenario } ?? 0)
+                < (o.links.firstIndex { $0.name == b.link } ?? 0, ModelKind.allCases.firstIndex { $0.rawValue == b.kind } ?? 0,
+                   order.firstIndex { $0.rawValue == b.scenario } ?? 0)
+        }
+        let date = ISO8601DateFormatter().string(from: started)
+        return PaperReport(date: date, machine: machine, command: o.command,
+                           durationS: (Date().timeIntervalSince(started) * 10).rounded() / 10,
+                           settings: .init(warmupS: o.warmup, windowS: o.window, accuracyImages: o.accuracyImages,
+                                           accuracyCapS: o.accuracyCap, batch: o.base.batchSize, windowBatches: o.base.windowBatches),
+                           links: o.links, models: o.kinds.map { model($0, o.base) }, rows: rows,
+                           checks: PaperChecks.evaluate(rows, links: o.links.map(\.name), lost: lost))
+    }
+
+    /// One cluster run over `scenarios` (in the order both-ha, both-ht, master-only, or
+    /// worker-only alone). Returns its rows and its `lost` count.
+    static func runCluster(kind: ModelKind, link: BenchLink, scenarios: [PaperScenario], o: Options) -> ([PaperRow], Int?) {
+        var config = o.base
+        config.kind = kind
+        config.link = link.shape
+        config.mode = scenarios.first == .bothHA ? .ha : .ht
+        config.rate = nil
+        var rows: [PaperRow] = []
+        func failAll(_ from: Int, _ why: String) {
+            for s in scenarios[from...] {
+                rows.append(PaperRow(kind: kind, scenario: s, link: link.name, plan: s.plan(for: kind), m: nil, error: why))
+                o.progress?("\(link.name) \(kind.rawValue) \(s.rawValue): ERROR \(why)")
+            }
+        }
+        let c: ClusterController
+        do {
+            c = try ClusterController(config: config)
+            try c.start()
+        } catch {
+            failAll(0, "\(error)")
+            return (rows, nil)
+        }
+        for (i, s) in scenarios.enumerated() {
+            let plan = s.plan(for: kind)
+            do {
+                switch s {
+                case .bothHA:
+                    c.setMode(.ha)
+                    try BenchProbe.waitForPlan(c, plan)
+                case .bothHT:
+                    c.setMode(.ht)
+                    try BenchProbe.waitForPlan(c, plan)
+                case .masterOnly:
+                    c.inject(Fault(.kill, .worker))
+                    try waitStopped(c, plan, down: [.worker])
+                case .workerOnly:
+                    c.inject(Fault(.kill, .master))
+                    try waitStopped(c, plan, down: [.master])
+                }
+            } catch {
+                failAll(i, "\(error)")
+                break
+            }
+            let m = BenchProbe.measure(c, warmup: o.warmup, window: o.window,
+                                       accuracyImages: o.accuracyImages, accuracyCap: o.accuracyCap)
+            let row = PaperRow(kind: kind, scenario: s, link: link.name, plan: plan, m: m)
+            rows.append(row)
+            o.progress?(progressLine(row))
+        }
+        let summary = c.stop()
+        for i in rows.indices where rows[i].error == nil { rows[i].lost = summary.lost }
+        return (rows, summary.lost)
+    }
+
+    /// Like `waitForPlan`, but a `.none` plan is also reached when the survivor never
+    /// announces one: the source then answers unavailable by itself.
+    static func waitStopped(_ c: ClusterController, _ plan: Plan, down: Set<Role>) throws {
+        guard plan == .none else { return try BenchProbe.waitForPlan(c, plan, down: down) }
+        try BenchProbe.wait(c, for: "\(down.map(\.rawValue).sorted()) down", timeout: 10) { s in
+            Role.allCases.allSatisfy { down.contains($0) == (s.device($0).state != .up) }
+        }
+        // Give the survivor a moment to announce `none`; the measurement shows what happens.
+        try? BenchProbe.waitForPlan(c, .none, down: down, timeout: 1)
+    }
+
+    static func model(_ kind: ModelKind, _ base: ClusterConfig) -> PaperModel {
+        let path = base.weightsPath(for: kind)
+        guard let f = try? ModelFile.load(path: path) else {
+            return PaperModel(kind: kind.rawValue, sha256: "", connectivity: "?", offlineAccuracy: [:])
+        }
+        var acc: [String: String] = [:]
+        for (k, v) in f.metadata where k.hasPrefix("acc_") { acc[String(k.dropFirst(4))] = v }
+        return PaperModel(kind: kind.rawValue, sha256: f.sha256, connectivity: f.connectivity.rawValue, offlineAccuracy: acc)
+    }
+
+    static func progressLine(_ r: PaperRow) -> String {
+        let acc = r.accuracy.map { PaperChecks.pct($0) } ?? "—"
+        return "\(r.link) \(r.kind) \(r.scenario): \(r.plan) \(PaperChecks.fmt(r.imgPerS)) img/s, acc \(acc) over \(r.accuracyImages), "
+            + "\(PaperChecks.fmt(r.unavailablePerS)) unavailable/s, cpu src \(PaperChecks.fmt(r.cpuSource, 2)) "
+            + "m \(r.cpuMaster.map { PaperChecks.fmt($0, 2) } ?? "—") w \(r.cpuWorker.map { PaperChecks.fmt($0, 2) } ?? "—")"
+    }
+}

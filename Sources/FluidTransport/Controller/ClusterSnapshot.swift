@@ -1,0 +1,37 @@
+import FluidCluster
+import FluidModel
+
+/// What a dashboard draws: the cluster as the source sees it, cheap to copy.
+public struct ClusterSnapshot: Sendable {
+    /// Seconds since `start()`.
+    public var t: Double
+    public var kind: ModelKind
+    /// What the user asked for, and the mode the cluster runs (differs in auto).
+    public var modeSetting: ModeSetting
+    public var runningMode: Mode
+    /// The leader's latest plan (`.none` before the first one).
+    public var plan: Plan
+    public var planEpoch: UInt64
+    public var leader: Role?
+    public var rate: Double?
+    public var master: DeviceSample
+    public var worker: DeviceSample
+    /// The last per-second sample (nil during the first second).
+    public var lastSample: Sample?
+    /// Throughput of the last samples, oldest first (up to 120).
+    public var throughputHistory: [Double]
+    public var sent: Int
+    public var answered: Int
+    public var predicted: Int
+    public var unavailable: Int
+    public var correct: Int
+    public var outstanding: Int
+    /// Most recent events, oldest first (up to 50).
+    public var recentEvents: [SessionEvent]
+    public var failovers: [Failover]
+    public var recoveries: [Recovery]
+    /// True while the nodes restart on another weight file.
+    public var restarting: Bool
+
+    public func device(_ r: Role) -> DeviceSample { r == .master ? master : worker }
+}

@@ -1,0 +1,45 @@
+import NIOCore
+
+/// Which link a connection is.
+public enum LinkKind: String, Sendable {
+    /// Master ↔ Worker: activations and partial logits.
+    case peer
+    /// Source ↔ node: requests and answers.
+    case source
+}
+
+/// Seams in the channel pipeline for handlers added by other parts of the project, so that
+/// they plug in without touching the node or source code. The pipeline of every
+/// connection, socket first:
+///
+/// ```
+/// socket ─ ByteCounter ─ [linkShaper (peer link only)] ─ [authenticator] ─ WireFrameDecoder/Encoder ─ connection handler
+/// ```
+///
+/// - `authenticator`: runs before any frame is decoded (e.g. an HMAC challenge with a
+///   shared secret, issue 5 item 7). It sees raw bytes both ways; it must not pass inbound
+///   bytes on until the peer is authenticated, and closes the channel if it fails.
+/// - `linkShaper`: emulates a slow link on the node-to-node connection (latency and
+///   bandwidth, issue 5 item 8). Raw bytes both ways; installed only for `LinkKind.peer`.
+///
+/// Both are factories: a fresh handler per connection. Nil adds nothing.
+public struct PipelineHooks: @unchecked Sendable {
+    public var authenticator: ((LinkKind, _ isInitiator: Bool) -> [ChannelHandler])?
+    public var linkShaper: (() -> [ChannelHandler])?
+
+    public init(authenticator: ((LinkKind, Bool) -> [ChannelHandler])? = nil,
+                linkShaper: (() -> [ChannelHandler])? = nil) {
+        self.authenticator = authenticator
+        self.linkShaper = linkShaper
+    }
+
+    /// Adds counter, hooks and codec to `channel`'s pipeline; `handler` last.
+    public func install(on channel: Channel, link: LinkKind, isInitiator: Bool, counter: ByteCounter,
+                        handler: ChannelHandler) -> EventLoopFuture<Void> {
+        var handlers: [ChannelHandler] = [counter]
+        if link == .peer, let shaper = linkShaper { handlers += shaper() }
+        if let auth = authenticator { handlers += auth(link, isInitiator) }
+        handlers += [ByteToMessageHandler(WireFrameDecoder()), MessageToByteHandler(WireFrameEncoder()), handler]
+        return channel.pipeline.addHandlers(handlers)
+    }
+}

@@ -1,0 +1,75 @@
+import FluidCluster
+import NIOCore
+
+/// Frames bytes into `Message`s with the pure `FrameHeader` / `Message.decode` of
+/// FluidCluster, so the NIO path and the unit-tested path are the same code.
+///
+/// Magic, version and length are checked from the header alone, before the payload is
+/// buffered, so an oversized length is refused without allocating it. Any error is final:
+/// `ByteToMessageHandler` reports it via `errorCaught` and the connection handler closes.
+public struct WireFrameDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = Message
+
+    public init() {}
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let header: FrameHeader? = try buffer.withUnsafeReadableBytes { raw in
+            try FrameHeader.parse(UnsafeRawBufferPointer(rebasing: raw.prefix(WireFormat.headerLength)))
+        }
+        guard let h = header, buffer.readableBytes >= WireFormat.headerLength + h.length else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: WireFormat.headerLength)
+        let payload = buffer.readBytes(length: h.length) ?? []
+        context.fireChannelRead(wrapInboundOut(try Message.decode(type: h.type, payload: payload)))
+        return .continue
+    }
+
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        if buffer.readableBytes > 0 {
+            var need = WireFormat.headerLength
+            if buffer.readableBytes >= WireFormat.headerLength,
+               let h = try buffer.withUnsafeReadableBytes({ try FrameHeader.parse(UnsafeRawBufferPointer(rebasing: $0.prefix(8))) }) {
+                need += h.length
+            }
+            let have = buffer.readableBytes
+            buffer.moveReaderIndex(forwardBy: have)
+            throw WireError.truncatedFrame(have: have, need: need)
+        }
+        return .needMoreData
+    }
+}
+
+/// `Message` → frame bytes.
+public struct WireFrameEncoder: MessageToByteEncoder {
+    public typealias OutboundIn = Message
+
+    public init() {}
+
+    public func encode(data: Message, out: inout ByteBuffer) throws {
+        out.writeBytes(data.encodedFrame())
+    }
+}
+
+/// Counts bytes each way on a connection (for samples: bytes exchanged). Sits next to the
+/// socket so it counts what really crosses the wire.
+public final class ByteCounter: ChannelDuplexHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    public private(set) var bytesIn: UInt64 = 0
+    public private(set) var bytesOut: UInt64 = 0
+
+    public init() {}
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        bytesIn &+= UInt64(unwrapInboundIn(data).readableBytes)
+        context.fireChannelRead(data)
+    }
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        bytesOut &+= UInt64(unwrapOutboundIn(data).readableBytes)
+        context.write(data, promise: promise)
+    }
+}

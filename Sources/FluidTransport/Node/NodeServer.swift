@@ -1,0 +1,320 @@
+import FluidCluster
+import FluidModel
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// `fluid node`: one device of the cluster (issue 5 items 1, 3, 5).
+///
+/// Threads: one NIO event loop owns all node state (connections, failure detector, plan,
+/// joint batches) — no locks; one `ComputeThread` runs inference and posts results back to
+/// the loop. Connections: the Master dials the Worker's listen address (and redials while
+/// it is down); sources dial both nodes. Every connection starts with a `hello` each way;
+/// a node refuses a peer with another kind, other weights or another wire version.
+///
+/// The leader — the Master while it is alive, else the Worker — computes the plan
+/// (`Planner`) whenever membership or mode changes, deploys it to the peer and announces it
+/// to sources. See NodeServer+Plan.swift, +Solo.swift, +Joint.swift.
+public final class NodeServer {
+    let config: NodeConfig
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    let loop: EventLoop
+    let model: ModelFile
+    /// Only this role's rows (DESIGN §2): a device never uses weights it does not hold.
+    let weights: CNNWeights
+    let compute: ComputeThread
+    let engines: EnginePool
+    let incarnation: UInt64
+
+    var connections: [Int: NodeConnection] = [:]
+    var nextConnectionID = 0
+    var peer: NodeConnection?
+    var dialing = false
+    /// The connection of the current dial attempt (Master).
+    var dialConnectionID: Int?
+    var detector: FailureDetector<Int>
+    var lastSourceHeartbeat: UInt64 = 0
+    var serverChannel: Channel?
+
+    // Plan state (NodeServer+Plan.swift).
+    var epoch: UInt64 = 0
+    var current: PlanAnnouncement?
+    var mode: Mode = .ha
+    /// A source set the mode; before that a revived Master adopts the Worker's.
+    var modeFromSource = false
+    /// Whether the peer needs this node's activations after conv1 / conv2 under `current`.
+    var peerNeeds: [Bool] = [false, false]
+    var myNeeds: [Bool] = [false, false]
+    /// Leader: the peer acknowledged `current` (joint batches may start).
+    var peerDeployed = false
+
+    // Joint state (NodeServer+Joint.swift).
+    var jointBatches: [UInt64: JointBatch] = [:]
+    var jointQueue: [PendingWork] = []
+    var freeSlots: [Int] = []
+    var nextJointID: UInt64 = 1
+
+    var imagesComputed: UInt64 = 0
+    var peerBytesOut: UInt64 = 0
+    var peerBytesIn: UInt64 = 0
+
+    public init(config: NodeConfig, logger: Logger) throws {
+        self.config = config
+        var logger = logger
+        logger[metadataKey: "role"] = "\(config.role.rawValue)"
+        self.logger = logger
+        do {
+            model = try ModelFile.load(path: config.weightsPath)
+        } catch {
+            throw NodeError.weights("cannot load weights: \(error)")
+        }
+        weights = model.weights.restricted(to: config.role)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        loop = group.next()
+        compute = ComputeThread(name: "fluid-\(config.role.rawValue)-compute")
+        engines = EnginePool(weights: weights, role: config.role, maxBatch: config.maxBatch)
+        detector = FailureDetector(settings: config.settings)
+        incarnation = UInt64(Date().timeIntervalSince1970 * 1e9)
+        freeSlots = Array((0..<config.jointSlots).reversed())
+    }
+
+    var role: Role { config.role }
+    var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    var myHello: Hello {
+        Hello(role: PeerRole(role), kind: model.kind, weightsSHA256: model.sha256,
+              nodeID: "\(role.rawValue)@\(config.listenHost):\(config.listenPort)",
+              incarnation: incarnation, planEpoch: epoch, mode: mode)
+    }
+
+    /// Binds, starts dialing (Master) and the timers; returns once listening.
+    public func start() throws {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(ChannelOptions.backlog, value: 64)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [weak self] channel in
+                guard let self else { return channel.close() }
+                return self.setUp(channel: channel, dialed: false)
+            }
+        serverChannel = try bootstrap.bind(host: config.listenHost, port: config.listenPort).wait()
+        logger.info("listening", metadata: ["address": "\(config.listenHost):\(config.listenPort)",
+                                            "kind": "\(model.kind.rawValue)", "connectivity": "\(model.connectivity.rawValue)",
+                                            "sha256": "\(model.sha256.prefix(12))"])
+        loop.execute {
+            self.replan(reason: "\(self.role.rawValue) started")
+            self.dialPeerIfNeeded()
+        }
+        loop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(Int64(config.settings.tickInterval.nanoseconds))) { _ in
+            self.tick()
+        }
+    }
+
+    /// Blocks until the server channel closes.
+    public func wait() throws {
+        try serverChannel?.closeFuture.wait()
+    }
+
+    public func shutdown() {
+        try? serverChannel?.close().wait()
+        compute.stop()
+        try? group.syncShutdownGracefully()
+    }
+
+    func setUp(channel: Channel, dialed: Bool) -> EventLoopFuture<Void> {
+        let counter = ByteCounter()
+        let handler = NodeChannelHandler(server: self)
+        return config.hooks.install(on: channel, link: dialed ? .peer : .source, isInitiator: dialed,
+                                    counter: counter, handler: handler).map {
+            let c = NodeConnection(id: self.nextConnectionID, channel: channel, counter: counter, dialed: dialed, openedAt: self.now)
+            self.nextConnectionID += 1
+            handler.connection = c
+            self.connections[c.id] = c
+            if dialed { self.dialConnectionID = c.id }
+            // closeFuture also fires for a connect that failed, so no connection goes stale.
+            channel.closeFuture.whenComplete { _ in self.closed(c) }
+        }
+    }
+
+    /// The Master keeps dialing the Worker while it has no peer. One attempt at a time:
+    /// `dialing` is cleared only when the attempt's connection closes (its closeFuture
+    /// fires for a failed connect too) or when no channel was ever made.
+    func dialPeerIfNeeded() {
+        guard role == .master, peer == nil, !dialing else { return }
+        dialing = true
+        dialConnectionID = nil
+        ClientBootstrap(group: loop)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.milliseconds(Int64(config.settings.handshakeTimeout.nanoseconds / 1_000_000)))
+            .channelInitializer { channel in self.setUp(channel: channel, dialed: true) }
+            .connect(host: config.peerHost, port: config.peerPort)
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    self.connections.values.first { $0.channel === channel }?.send(.hello(self.myHello))
+                case .failure:
+                    if self.dialConnectionID == nil { self.dialAgainLater() }
+                }
+            }
+    }
+
+    func dialAgainLater() {
+        dialing = false
+        dialConnectionID = nil
+        loop.scheduleTask(in: .nanoseconds(Int64(config.settings.reconnectInterval.nanoseconds))) { self.dialPeerIfNeeded() }
+    }
+
+    // MARK: connection events (on the loop)
+
+    func received(_ m: Message, on c: NodeConnection) {
+        if c.isPeer { detector.onHeard(from: c.id, now: now) }
+        guard let h = c.hello else {
+            guard case .hello(let theirs) = m else {
+                return refuse(c, "expected hello first, got \(m.type)")
+            }
+            return handshake(theirs, on: c)
+        }
+        switch m {
+        case .hello:
+            refuse(c, "second hello on one connection")
+        case .refuse(let reason):
+            logger.warning("refused by \(c.name): \(reason)")
+            close(c)
+        case .heartbeat:
+            break
+        case .plan(let a):
+            guard h.role != .source else { return refuse(c, "a source may not send a plan") }
+            followerReceivedPlan(a)
+        case .deployAck(let e, let needs):
+            guard h.role != .source else { return refuse(c, "a source may not acknowledge a plan") }
+            leaderReceivedAck(epoch: e, needs: needs)
+        case .setMode(let newMode):
+            modeFromSource = true
+            if newMode != mode {
+                mode = newMode
+                replan(reason: "mode \(newMode.rawValue)")
+            }
+        case .request(let r):
+            guard h.role == .source else { return refuse(c, "requests come from sources only") }
+            handleRequest(PendingWork(ids: r.ids, images: r.images, origin: c.id))
+        case .answer, .reject:
+            refuse(c, "\(m.type) is sent to sources, not nodes")
+        case .jointImages(let b, let e, let n, let images):
+            guard c === peer else { return refuse(c, "joint frames come from the peer only") }
+            workerReceivedImages(batch: b, epoch: e, count: n, images: images)
+        case .jointActivations(let b, let l, let v):
+            guard c === peer else { return refuse(c, "joint frames come from the peer only") }
+            receivedPeerActivations(batch: b, layer: l, values: v)
+        case .jointPartial(let b, let v):
+            guard c === peer, role == .master else { return refuse(c, "partial logits go from worker to master") }
+            masterReceivedPartial(batch: b, values: v)
+        }
+    }
+
+    func handshake(_ theirs: Hello, on c: NodeConnection) {
+        let mine = myHello
+        if let problem = mine.mismatch(with: theirs) {
+            return refuse(c, problem)
+        }
+        if theirs.role != .source {
+            // The Master dials, the Worker accepts: one peer link, no tie-break needed.
+            guard theirs.role.role == role.peer else { return refuse(c, "unexpected peer role \(theirs.role)") }
+            if let old = peer, old !== c {
+                logger.warning("peer reconnected; dropping the old link", metadata: ["old": "\(old.name)"])
+                peerLost(old, cause: "replaced by a new connection")
+            }
+        }
+        c.hello = theirs
+        if !c.dialed { c.send(.hello(mine)) }
+        logger.info("handshake", metadata: ["with": "\(c.name)", "incarnation": "\(theirs.incarnation)"])
+        epoch = max(epoch, theirs.planEpoch)
+        if theirs.role == .source {
+            if isLeader, let a = current { c.send(.plan(a)) }
+            return
+        }
+        peer = c
+        if !modeFromSource { mode = theirs.mode }
+        detector.watch(c.id, now: now)
+        if let shaper = config.hooks.linkShaper, !c.dialed {
+            // Accepted connections learn they are the peer link only now.
+            _ = c.channel.pipeline.addHandlers(shaper(), position: .after(c.counter))
+        }
+        peerUp()
+    }
+
+    func refuse(_ c: NodeConnection, _ reason: String) {
+        logger.warning("closing connection: \(reason)", metadata: ["from": "\(c.name)"])
+        c.send(.refuse(reason))
+        close(c)
+    }
+
+    func failed(_ c: NodeConnection, error: Error) {
+        logger.warning("closing connection: \(error)", metadata: ["from": "\(c.name)"])
+        close(c)
+    }
+
+    func close(_ c: NodeConnection) {
+        guard !c.closing else { return }
+        c.closing = true
+        c.channel.close(promise: nil)
+        closed(c)
+    }
+
+    func closed(_ c: NodeConnection) {
+        guard connections.removeValue(forKey: c.id) != nil else { return }
+        c.closing = true
+        if c === peer {
+            peerLost(c, cause: "connection closed")
+        } else if c.id == dialConnectionID {
+            dialAgainLater()
+        }
+    }
+
+    func peerLost(_ c: NodeConnection, cause: String) {
+        guard c === peer else { return }
+        peerBytesOut &+= c.counter.bytesOut
+        peerBytesIn &+= c.counter.bytesIn
+        peer = nil
+        detector.forget(c.id)
+        logger.warning("peer down: \(cause)", metadata: ["peer": "\(c.name)"])
+        close(c)
+        peerDown()
+        if c.id == dialConnectionID { dialAgainLater() }
+    }
+
+    // MARK: timers
+
+    func tick() {
+        let t = now
+        for d in detector.onTick(now: t) {
+            switch d {
+            case .sendHeartbeat(let id):
+                connections[id]?.send(.heartbeat(heartbeat(t)))
+            case .markDead(let id, let cause, let silent):
+                if let c = connections[id] {
+                    peerLost(c, cause: "\(cause.rawValue) after \(silent / 1_000_000) ms")
+                }
+            }
+        }
+        if t &- lastSourceHeartbeat >= config.settings.heartbeatInterval.nanoseconds {
+            lastSourceHeartbeat = t
+            let hb = Message.heartbeat(heartbeat(t))
+            for c in connections.values where c.isSource { c.send(hb) }
+        }
+        let limit = config.settings.handshakeTimeout.nanoseconds
+        for c in connections.values where c.hello == nil && t &- c.openedAt > limit {
+            logger.info("closing connection: no handshake within \(limit / 1_000_000) ms", metadata: ["from": "\(c.name)"])
+            close(c)
+        }
+    }
+
+    func heartbeat(_ t: UInt64) -> Heartbeat {
+        Heartbeat(sentAtNanos: t, imagesComputed: imagesComputed,
+                  peerBytesOut: peerBytesOut &+ (peer?.counter.bytesOut ?? 0),
+                  peerBytesIn: peerBytesIn &+ (peer?.counter.bytesIn ?? 0))
+    }
+
+    var sources: [NodeConnection] { connections.values.filter(\.isSource) }
+}

@@ -1,0 +1,30 @@
+import FluidCluster
+import FluidModel
+
+/// Counters of the current one-second window, reset at every sample.
+struct SampleWindow {
+    var predicted = 0
+    var correct = 0
+    var unavailable = 0
+    var perDevice: [Role: Int] = [:]
+    var latenciesMs: [Double] = []
+
+    mutating func reset() { self = SampleWindow() }
+
+    /// p-th percentile (0…1) of the window's latencies, nil when empty.
+    func percentile(_ p: Double) -> Double? {
+        guard !latenciesMs.isEmpty else { return nil }
+        let s = latenciesMs.sorted()
+        return s[min(s.count - 1, Int((Double(s.count - 1) * p).rounded()))]
+    }
+}
+
+/// Fault bookkeeping for detect / resume / redeploy times.
+struct FaultClock {
+    struct Open { var action: Fault.Action; var at: UInt64; var consumed = false }
+    var lastFault: [Role: Open] = [:]
+    /// Failovers waiting for their first answer (index into the list, fault time).
+    var awaitingResume: [(index: Int, faultAt: UInt64)] = []
+    /// Revive/resume commands waiting for the full plan.
+    var awaitingRecovery: [Role: Open] = [:]
+}
