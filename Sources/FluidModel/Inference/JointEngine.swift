@@ -19,6 +19,9 @@ import FluidKernels
 /// holds: true iff its rows of layer l+1 have a nonzero weight on a peer channel. With
 /// group-triangular weights the Master never needs the Worker (one-way stream); dense
 /// weights need both ways. conv3's output is never exchanged: fc is split by features.
+///
+/// An engine owns its scratch buffers: use it from one thread at a time (make one engine
+/// per thread or per in-flight batch: a SubnetEngine is ~20 KB, a JointEngine ~2 MB at maxBatch 64).
 public final class JointEngine {
     public let role: Role
     public let subnet: Subnet

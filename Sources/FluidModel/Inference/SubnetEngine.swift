@@ -7,6 +7,9 @@ import FluidKernels
 /// Per image the activations stay in L1 (≤ 16 KB), so images go through the whole network
 /// one at a time: conv+ReLU+pool fused per layer, pooled maps written straight into the
 /// zero-bordered input of the next layer.
+///
+/// An engine owns its scratch buffers: use it from one thread at a time (make one engine
+/// per thread or per in-flight batch: a SubnetEngine is ~20 KB, a JointEngine ~2 MB at maxBatch 64).
 public final class SubnetEngine {
     public let subnet: Subnet
     public let maxBatch: Int
