@@ -183,7 +183,22 @@ extension Conv3x3Plan {
         let t = pairTable, buf = pairBuffer
         for y in 0..<ph {
             let pair = img + 2 * y * down
-            var k = 0
+            if singleChannel && cw >= 6 {
+                // conv1: row tiles share their input (the last one overlaps, stores are idempotent).
+                for row in 0..<2 {
+                    var x0 = 0
+                    while x0 < cw {
+                        let x = min(x0, cw - 6)
+                        let a = conv3x3Ic1Row6x2(pair + row * down + x, down, wts)
+                        let b = buf + (row * cw + x) * 2 * vw
+                        st(a.a0, b); st(a.b0, b + vw); st(a.a1, b + 2 * vw); st(a.b1, b + 3 * vw)
+                        st(a.a2, b + 4 * vw); st(a.b2, b + 5 * vw); st(a.a3, b + 6 * vw); st(a.b3, b + 7 * vw)
+                        st(a.a4, b + 8 * vw); st(a.b4, b + 9 * vw); st(a.a5, b + 10 * vw); st(a.b5, b + 11 * vw)
+                        x0 += 6
+                    }
+                }
+            }
+            var k = singleChannel && cw >= 6 ? pixels : 0
             while k < pixels {
                 let px: Pixels6 = (pair + t[k], pair + t[min(k + 1, last)], pair + t[min(k + 2, last)],
                                    pair + t[min(k + 3, last)], pair + t[min(k + 4, last)], pair + t[min(k + 5, last)])
