@@ -19,6 +19,7 @@ public struct KernelBenchReport: Codable, Sendable {
         public var gflops: Double
         public var pct_peak: Double
         /// Each layer run alone over the batch (fused conv+bias+ReLU+pool; fc with bias).
+        /// conv3 counts the 6×6 pixels its floor pool keeps (324·C² MACs), the work done.
         public var layer_gflops: LayerGflops
     }
     public struct TrainRow: Codable, Sendable {
@@ -63,7 +64,7 @@ public enum KernelBench {
         return KernelBenchReport(
             peak_gflops: peak, threads: 1,
             flops_note: "GFLOP/s = 2 * (2205*C^2 + 7146*C) MACs per image * img/s; train counts 3x (forward, dX, dW); "
-                + "times are the thread's CPU time, best of rounds",
+                + "per-layer conv3 counts the 6x6 pixels the floor pool keeps; times are the thread's CPU time, best of rounds",
             forward: rows,
             train: runTraining(peak: peak, repeats: max(1, repeats / 2), minSeconds: minSeconds))
     }

@@ -45,6 +45,6 @@ final class LayerBench {
             Kernels.denseForward(input: features, weight: fcWeight, bias: fcBias, output: &logits, n: n, f: 9 * c, o: 10)
         }
         func g(_ macsPerImage: Int, _ t: Double) -> Double { 2 * Double(macsPerImage * n) / t / 1e9 }
-        return .init(conv1: g(7056 * c, t1), conv2: g(1764 * c * c, t2), conv3: g(441 * c * c, t3), fc: g(90 * c, t4))
+        return .init(conv1: g(7056 * c, t1), conv2: g(1764 * c * c, t2), conv3: g(324 * c * c, t3), fc: g(90 * c, t4))
     }
 }
