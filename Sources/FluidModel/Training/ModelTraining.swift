@@ -14,38 +14,43 @@ public enum ModelTraining {
         public var schedule: String?
         public var connectivity: Connectivity?
         /// Epochs per step: one value for every step, or one per step in schedule order
-        /// (static: 100; dynamic: 25,50,75,100; fluid: 25,50,u25,u50,75,100,fine-tune).
+        /// (static: 100; dynamic: 25,50,75,100; fluid halves: lower,upper,cross,joint,final;
+        /// fluid paper: 25,50,75,100,u25,u50,later iterations).
         public var epochs: [Double]?
         public var iterations: Int = 2
         public var seed: UInt64 = 1
         public var maxLR: Float = Schedules.defaultMaxLR
         public var augmentShift: Int = 0
+        /// Distillation teacher (Dynamic, Fluid halves): normally the Static model file.
+        public var teacher: ModelFile?
+        /// Where the teacher came from, for the metadata.
+        public var teacherPath: String?
 
         public init(kind: ModelKind) { self.kind = kind }
     }
 
     public static func recipe(_ o: Options) throws -> TrainingRecipe {
-        func ep(_ i: Int, _ fallback: Double) -> Double {
-            guard let e = o.epochs, !e.isEmpty else { return fallback }
-            return e.count == 1 ? e[0] : (i < e.count ? e[i] : fallback)
+        func list(_ defaults: [Double]) -> [Double] {
+            guard let e = o.epochs, !e.isEmpty else { return defaults }
+            if e.count == 1 { return defaults.map { _ in e[0] } }
+            return defaults.indices.map { $0 < e.count ? e[$0] : defaults[$0] }
         }
+        let teacher = o.teacher?.weights
         var r: TrainingRecipe
         switch o.kind {
         case .static:
-            r = Schedules.staticModel(epochs: ep(0, 5), maxLR: o.maxLR, seed: o.seed)
+            r = Schedules.staticModel(epochs: list([5])[0], maxLR: o.maxLR, seed: o.seed)
         case .dynamic:
-            r = Schedules.dynamicModel(epochs: [ep(0, 4), ep(1, 4), ep(2, 3), ep(3, 3)], maxLR: o.maxLR, seed: o.seed)
+            r = Schedules.dynamicModel(epochs: list([6, 6, 6, 6]), maxLR: o.maxLR, teacher: teacher, seed: o.seed)
         case .fluid:
-            let d = Schedules.FluidEpochs()
-            let fe = Schedules.FluidEpochs(s25: ep(0, d.s25), s50: ep(1, d.s50), u25: ep(2, d.u25), u50: ep(3, d.u50),
-                                           s75: ep(4, d.s75), s100: ep(5, d.s100), fineTune: ep(6, d.fineTune))
             let conn = o.connectivity ?? .dense
             switch o.schedule ?? defaultFluidSchedule {
             case "paper":
-                r = Schedules.fluidPaper(iterations: o.iterations, epochs: fe, connectivity: conn, maxLR: o.maxLR,
-                                         seed: o.seed)
+                r = Schedules.fluidPaper(iterations: o.iterations, epochs: list([4, 4, 1, 3, 4, 4, 1]),
+                                         connectivity: conn, maxLR: o.maxLR, seed: o.seed)
             case "halves":
-                r = Schedules.fluidHalves(epochs: fe, connectivity: conn, maxLR: o.maxLR, seed: o.seed)
+                r = Schedules.fluidHalves(epochs: list([5, 5, 2, 3, 1]), connectivity: conn, maxLR: o.maxLR,
+                                          teacher: teacher, seed: o.seed)
             case let other:
                 throw TrainingError.unknownSchedule(other, allowed: fluidSchedules)
             }
@@ -57,6 +62,10 @@ public enum ModelTraining {
             throw TrainingError.fixedConnectivity(o.kind, r.connectivity)
         }
         r.augmentShift = o.augmentShift
+        if let t = o.teacher, r.stages.contains(where: { $0.teacherWeights != nil }) {
+            r.teacherNote = "\(o.teacherPath.map { ($0 as NSString).lastPathComponent } ?? "file") "
+                + "(kind \(t.kind.rawValue), sha256 \(t.sha256), acc_100 \(t.metadata["acc_100"] ?? "?"))"
+        }
         return r
     }
 

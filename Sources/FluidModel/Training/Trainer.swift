@@ -77,7 +77,7 @@ public final class Trainer {
         var shifts = [Int8](repeating: 0, count: 2 * batch)
         let terms = stage.losses
         var slices = terms.map { weights.slice($0.subnet) }
-        var teacherSlice = stage.teacher.map { weights.slice($0) }
+        var teacherSlice = stage.teacher.map { (stage.teacherWeights ?? weights).slice($0) }
         for wk in workers {
             wk.grads = terms.map { SubnetWeights(zerosFor: $0.subnet.channels) }
             wk.loss = [Float](repeating: 0, count: terms.count)
@@ -104,7 +104,7 @@ public final class Trainer {
                 for k in shifts.indices { shifts[k] = Int8(rng.below(span) - recipe.augmentShift) }
             }
             for i in terms.indices { weights.sliceInto(&slices[i]) }
-            if teacherSlice != nil { weights.sliceInto(&teacherSlice!) }
+            if teacherSlice != nil, stage.teacherWeights == nil { weights.sliceInto(&teacherSlice!) }
 
             let half = (batch + 1) / 2
             order.withUnsafeBufferPointer { ord in

@@ -33,6 +33,8 @@ public struct TrainingStage: Sendable {
     public var lr: LRSchedule
     /// Sub-network whose logits (no gradient) are the soft targets of distilling losses.
     public var teacher: Subnet?
+    /// Weights the teacher runs on; nil = the store being trained (self-distillation).
+    public var teacherWeights: CNNWeights?
     public var temperature: Float
 
     public init(name: String, losses: [LossTerm], trainable: ParameterSet, trainableDescription: String,
@@ -66,6 +68,8 @@ public struct TrainingRecipe: Sendable {
     public var batchSize: Int = 64
     /// Random translation of each training image by up to this many pixels (0 = off).
     public var augmentShift: Int = 0
+    /// Which external teacher the distilling stages used, if any (for the metadata).
+    public var teacherNote: String?
 
     public init(kind: ModelKind, connectivity: Connectivity, schedule: String,
                 stages: [TrainingStage], seed: UInt64) {
@@ -90,6 +94,7 @@ public struct TrainingRecipe: Sendable {
             "recipe_stages": "\(stages.count)",
             "recipe_epochs_total": formatEpochs(totalEpochs),
         ]
+        if let teacherNote { m["recipe_teacher"] = teacherNote }
         for (i, s) in stages.enumerated() { m[String(format2(i))] = s.summary }
         return m
     }
