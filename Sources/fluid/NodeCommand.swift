@@ -19,7 +19,7 @@ struct NodeCommand: ParsableCommand {
     @Option(help: "HOST:PORT to listen on (loopback unless told otherwise)") var listen: String
     @Option(help: "HOST:PORT of the other device") var peer: String
     @Option(help: "Weight file (.safetensors)") var weights: String
-    @Option(help: "Shared secret file (HMAC challenge; not available in this build)") var secretFile: String?
+    @Option(help: "Shared secret file: every peer and source must pass an HMAC challenge with it (needed beyond loopback)") var secretFile: String?
     @Option(help: "Emulated one-way delay on the link to the peer device, ms") var linkLatency: Double = 0
     @Option(help: "Emulated bandwidth of the link to the peer device, Mbit/s (default: unlimited)") var linkBandwidth: Double?
     @Option(help: .hidden) var logLevel: String = "info"
@@ -29,14 +29,12 @@ struct NodeCommand: ParsableCommand {
         guard let r = Role(rawValue: role.lowercased()) else {
             throw ValidationError("--role must be master or worker, not '\(role)'")
         }
-        if secretFile != nil {
-            throw ValidationError("--secret-file is not supported by this build yet")
-        }
         let (lh, lp) = try parseHostPort(listen, option: "--listen")
         let (ph, pp) = try parseHostPort(peer, option: "--peer")
         var logger = Logger(label: "fluid.node") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         var config = NodeConfig(role: r, listenHost: lh, listenPort: lp, peerHost: ph, peerPort: pp, weightsPath: weights)
+        do { try config.hooks.applySecretFile(secretFile, listenHost: lh, logger: logger) } catch { throw ValidationError("\(error)") }
         do { config.hooks.shapeLinks(try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth)) } catch {
             throw ValidationError("\(error)")
         }

@@ -33,6 +33,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Request frames in flight per device") var window: Int = 8
     @Option(help: "Emulated one-way delay on the Master ↔ Worker link, ms") var linkLatency: Double = 0
     @Option(help: "Emulated Master ↔ Worker bandwidth, Mbit/s (default: unlimited)") var linkBandwidth: Double?
+    @Option(help: "Shared secret file: nodes and source authenticate with it (HMAC challenge)") var secretFile: String?
+    @Option(help: "Drive nodes started elsewhere instead of spawning: master=HOST:PORT,worker=HOST:PORT (no --faults)") var attach: String?
 
     func validate() throws {
         guard headless else { throw ValidationError("only --headless is supported by `fluid run`; use `fluid demo` for the dashboard") }
@@ -40,6 +42,7 @@ struct RunCommand: ParsableCommand {
         guard ModeSetting(rawValue: mode) != nil else { throw ValidationError("--mode must be ha, ht or auto") }
         guard duration > 0 else { throw ValidationError("--duration must be > 0") }
         if let r = rate, r <= 0 { throw ValidationError("--rate must be > 0") }
+        if attach != nil, !faults.isEmpty { throw ValidationError("--faults signal nodes this command started; not with --attach") }
         guard (1...Message.maxBatch).contains(batch), window >= 1 else { throw ValidationError("--batch 1…\(Message.maxBatch), --window ≥ 1") }
         do { _ = try FaultSpec.parse(faults) } catch { throw ValidationError("\(error)") }
         do { _ = try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth) } catch { throw ValidationError("\(error)") }
@@ -67,6 +70,9 @@ struct RunCommand: ParsableCommand {
         var logger = Logger(label: "fluid.run") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         config.logger = logger
+        do { try secretFile.map { try config.useSecretFile($0) }; try attach.map { try config.attach(spec: $0) } } catch {
+            throw ValidationError("\(error)")
+        }
         let weightsPath = config.weightsPath(for: k)
         let sha = (try? ModelFile.load(path: weightsPath).sha256) ?? ""
 

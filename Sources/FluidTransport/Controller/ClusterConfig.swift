@@ -16,6 +16,14 @@ public struct ClusterConfig {
     public var executable: String = ClusterConfig.currentExecutable()
     /// Address the nodes listen on and the source dials.
     public var host = "127.0.0.1"
+    /// Per-device address overriding `host` (nodes on other hosts, see `attached`).
+    public var nodeHosts: [Role: String] = [:]
+    /// Nodes started elsewhere (`fluid run --attach`): dial `nodeHosts`/`ports`, spawn
+    /// nothing; faults cannot be injected.
+    public var attached = false
+    /// Shared secret file passed to the spawned nodes (`--secret-file`); install the
+    /// source's own authenticator in `hooks` (`useSecretFile`).
+    public var secretFile: String?
     /// Fixed ports (master, worker); nil picks two free loopback ports.
     public var ports: (master: Int, worker: Int)?
     /// The images the source streams (looping) and their labels.

@@ -29,7 +29,7 @@ extension ClusterController {
                     channel.closeFuture.whenComplete { _ in self.linkClosed(l, reason: "connection closed") }
                 }
             }
-            .connect(host: config.host, port: port)
+            .connect(host: config.nodeHosts[role] ?? config.host, port: port)
             .whenComplete { result in
                 self.dialing.remove(role)
                 switch result {

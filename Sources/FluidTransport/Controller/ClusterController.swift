@@ -115,6 +115,7 @@ public final class ClusterController: @unchecked Sendable {
     }
 
     func spawnNodes() throws {
+        guard !config.attached else { return }
         let weights = config.weightsPath(for: config.kind)
         guard FileManager.default.fileExists(atPath: weights) else { throw ClusterError.weightsMissing(weights) }
         let addr = (master: "\(config.host):\(ports.master)", worker: "\(config.host):\(ports.worker)")
@@ -123,6 +124,7 @@ public final class ClusterController: @unchecked Sendable {
                         "--listen", r == .master ? addr.master : addr.worker,
                         "--peer", r == .master ? addr.worker : addr.master,
                         "--weights", weights] + config.link.nodeArguments
+                + (config.secretFile.map { ["--secret-file", $0] } ?? [])
             let p = NodeProcess(role: r, executable: config.executable, arguments: args, output: config.nodeOutput)
             try p.spawn()
             onLoop { self.processes[r] = p }
@@ -141,7 +143,7 @@ public final class ClusterController: @unchecked Sendable {
                     && self.detector.isAlive(.master) && self.detector.isAlive(.worker)
             }
             if ok { return }
-            for r in Role.allCases where !(processes[r]?.isRunning ?? false) {
+            for r in Role.allCases where processes[r].map({ !$0.isRunning }) ?? !config.attached {
                 throw ClusterError.startTimeout("the \(r.rawValue) node exited at start (see its log; run `fluid node` by hand to see why)")
             }
             usleep(10_000)
