@@ -58,7 +58,12 @@ let package = Package(
         .testTarget(name: "FluidKernelsTests", dependencies: ["FluidKernels"]),
         .testTarget(name: "FluidModelTests", dependencies: ["FluidModel"]),
         .testTarget(name: "FluidClusterTests", dependencies: ["FluidCluster"]),
-        .testTarget(name: "FluidTransportTests", dependencies: ["FluidTransport", "FluidCluster", "FluidModel"]),
+        .testTarget(name: "FluidTransportTests", dependencies: [
+            "FluidTransport", "FluidCluster", "FluidModel",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         .testTarget(name: "FluidDashboardTests", dependencies: ["FluidDashboard"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,11 +1,26 @@
 import ArgumentParser
 import Foundation
+import FluidCluster
 import FluidModel
+import FluidTransport
+import Logging
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: kernels (single-thread SIMD core), cluster, paper (Fig. 2 online).")
+        abstract: "Benchmarks: kernels (single-thread SIMD core), cluster, paper (Fig. 2 online).",
+        discussion: """
+        kernels: forward and training throughput of the SIMD kernels on one thread.
+
+        cluster: every plan's throughput on loopback, HA efficiency, HT scaling, and detection, \
+        resume and redeploy times over repeated kill and hang faults (Fluid weights).
+
+        paper: the paper's Fig. 2 through the real node processes: Static, Dynamic, Fluid × \
+        Master only, Worker only, both HA, both HT, on loopback and on an emulated Wi-Fi link; \
+        writes paper.md, paper.json and paper.svg to --out.
+
+        Progress goes to stderr; the table (or --json) to stdout.
+        """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
         case kernels, cluster, paper
@@ -13,7 +28,20 @@ struct BenchCommand: ParsableCommand {
 
     @Argument(help: "kernels | cluster | paper") var suite: Suite
     @Flag(help: "Print one JSON object instead of a table.") var json = false
-    @Option(help: "Measurement passes; each figure is the best of them.") var rounds = 3
+    @Option(help: "kernels: measurement passes; each figure is the best of them.") var rounds = 3
+    @Option(help: "paper: folder for paper.md, paper.json, paper.svg ('' writes nothing)") var out = "results"
+    @Option(help: "paper: kinds, comma-separated") var kinds = "static,dynamic,fluid"
+    @Option(help: "paper: links, comma-separated (loopback, wifi-edge)") var links = "loopback,wifi-edge"
+    @Option(help: "paper/cluster: seconds of warm-up per row") var warmup: Double?
+    @Option(help: "paper/cluster: seconds of the measuring window per row") var window: Double?
+    @Option(help: "paper: predictions the accuracy is taken over (10000 = the test set)") var accuracyImages = 10_000
+    @Option(help: "paper: at most this many seconds per row for the accuracy") var accuracyCap = 20.0
+    @Option(help: "paper: one-way latency of the wifi-edge link, ms") var edgeLatency = BenchLink.edge.latencyMs
+    @Option(help: "paper: bandwidth of the wifi-edge link, Mbit/s") var edgeBandwidth = BenchLink.edge.bandwidthMbit ?? 40
+    @Option(help: "cluster: faults per device and kind of fault") var faultRepeats = 8
+    @Option(help: "Folder of the weight files <kind>.safetensors") var models = "Assets/models"
+    @Option(help: "MNIST folder (default: $FLUID_DATA, ./data/mnist, $MNIST_DIR)") var data: String?
+    @Option(help: "Folder for the nodes' logs (default: discard)") var nodeLogs: String?
 
     func run() throws {
         switch suite {
@@ -26,8 +54,93 @@ struct BenchCommand: ParsableCommand {
             } else {
                 print(KernelBench.table(report), terminator: "")
             }
-        case .cluster, .paper:
-            throw ValidationError("'fluid bench \(suite.rawValue)' is not implemented yet")
+        case .paper:
+            try runPaper()
+        case .cluster:
+            try runCluster()
+        }
+    }
+
+    func baseConfig() throws -> ClusterConfig {
+        guard let dir = data ?? MNIST.defaultDirectory() else {
+            throw ValidationError("no MNIST data found (tried \(MNIST.candidateDirectories().joined(separator: ", "))); run `make data` or pass --data DIR")
+        }
+        var config = ClusterConfig(kind: .fluid, testSet: try MNIST.load(directory: dir, split: .test))
+        config.weightsDirectory = models
+        for k in ModelKind.allCases where !FileManager.default.fileExists(atPath: config.weightsPath(for: k)) {
+            throw ValidationError("weight file '\(config.weightsPath(for: k))' not found (run from the package root or pass --models)")
+        }
+        if let d = nodeLogs {
+            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+            config.nodeOutput = .directory(d)
+        }
+        var logger = Logger(label: "fluid.bench") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .error
+        config.logger = logger
+        return config
+    }
+
+    static func progress(_ line: String) {
+        FileHandle.standardError.write(Data("  \(line)\n".utf8))
+    }
+
+    func runPaper() throws {
+        var o = PaperBench.Options(base: try baseConfig())
+        o.kinds = try kinds.split(separator: ",").map {
+            guard let k = ModelKind(rawValue: $0.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--kinds: '\($0)' is not static, dynamic or fluid")
+            }
+            return k
+        }
+        let edge: BenchLink
+        do { edge = BenchLink(name: BenchLink.edge.name, shape: try LinkShape(latencyMs: edgeLatency, bandwidthMbit: edgeBandwidth)) } catch {
+            throw ValidationError("\(error)")
+        }
+        o.links = try links.split(separator: ",").map {
+            switch $0.trimmingCharacters(in: .whitespaces) {
+            case BenchLink.loopback.name: return BenchLink.loopback
+            case edge.name: return edge
+            default: throw ValidationError("--links: '\($0)' is not loopback or \(edge.name)")
+            }
+        }
+        if let w = warmup { o.warmup = max(0, w) }
+        if let w = window { o.window = max(0.2, w) }
+        o.accuracyImages = max(0, accuracyImages)
+        o.accuracyCap = max(o.window, accuracyCap)
+        o.progress = BenchCommand.progress
+        BenchCommand.progress("bench paper: \(o.kinds.count) kinds × \(o.links.count) links × 4 scenarios; load average \(BenchMachine.loadAverage().map { String($0) } ?? "?")")
+        let report = PaperBench.run(o)
+        if !out.isEmpty {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try report.jsonData().write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("paper.json")))
+            try Data(report.markdown.utf8).write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("paper.md")))
+            try Data(PaperChart.svg(report).utf8).write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("paper.svg")))
+            BenchCommand.progress("wrote \(out)/paper.md, paper.json, paper.svg")
+        }
+        if json {
+            print(String(decoding: try report.jsonData(pretty: false), as: UTF8.self))
+        } else {
+            print(report.markdown, terminator: "")
+        }
+        for c in report.checks where !c.pass {
+            BenchCommand.progress("CHECK FAILED [\(c.link)] \(c.name): \(c.ours) (paper: \(c.paper))")
+        }
+    }
+
+    func runCluster() throws {
+        var o = ClusterBench.Options(base: try baseConfig())
+        if let w = warmup { o.warmup = max(0, w) }
+        if let w = window { o.window = max(0.2, w) }
+        o.faultRepeats = max(1, faultRepeats)
+        o.progress = BenchCommand.progress
+        let report: ClusterBench.Report
+        do { report = try ClusterBench.run(o) } catch { throw ValidationError("bench cluster: \(error)") }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print(String(decoding: try enc.encode(report), as: UTF8.self))
+        } else {
+            print(report.table, terminator: "")
         }
     }
 }

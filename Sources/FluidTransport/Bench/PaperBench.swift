@@ -40,7 +40,8 @@ public enum PaperBench {
         for link in o.links {
             for kind in o.kinds {
                 let wanted = o.scenarios
-                let groupA = wanted.filter { $0 != .workerOnly }
+                // The Worker's SIGKILL ends cluster A, so the both-alive rows come first.
+                let groupA = [PaperScenario.bothHA, .bothHT, .masterOnly].filter(wanted.contains)
                 if !groupA.isEmpty {
                     let (r, l) = runCluster(kind: kind, link: link, scenarios: groupA, o: o)
                     rows += r

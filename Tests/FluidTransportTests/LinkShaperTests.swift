@@ -1,0 +1,167 @@
+import FluidTransport
+import NIOCore
+import NIOEmbedded
+import NIOPosix
+import XCTest
+
+/// The link emulator (issue 5 item 8): bytes arrive intact and in order, never before the
+/// latency, and a large payload takes at least size ÷ bandwidth. Only lower bounds are
+/// asserted: a no-op or broken shaper violates them, a slow machine cannot.
+final class LinkShaperTests: XCTestCase {
+    // MARK: virtual time (EmbeddedEventLoop): exact release instants
+
+    func testNothingLeavesBeforeTheLatencyThenAllInOrder() throws {
+        let ch = EmbeddedChannel(handler: LinkShaper(shape: try LinkShape(latencyMs: 5, bandwidthMbit: nil)))
+        for i in 0..<3 { ch.write(ByteBuffer(bytes: [UInt8(i), 0xAB]), promise: nil) }
+        ch.flush()
+        XCTAssertNil(try ch.readOutbound(as: ByteBuffer.self), "released at once: no latency applied")
+        ch.embeddedEventLoop.advanceTime(by: .microseconds(4_999))
+        XCTAssertNil(try ch.readOutbound(as: ByteBuffer.self), "released before 5 ms")
+        ch.embeddedEventLoop.advanceTime(by: .microseconds(1))
+        for i in 0..<3 {
+            XCTAssertEqual(try ch.readOutbound(as: ByteBuffer.self), ByteBuffer(bytes: [UInt8(i), 0xAB]))
+        }
+        XCTAssertNil(try ch.readOutbound(as: ByteBuffer.self))
+        XCTAssertTrue(try ch.finish().isClean)
+    }
+
+    func testSerializationDelayAtTheBandwidth() throws {
+        // 8 Mbit/s = 1 byte per µs: 50 000 bytes take 50 ms on the wire, then 2 ms of latency.
+        let ch = EmbeddedChannel(handler: LinkShaper(shape: try LinkShape(latencyMs: 2, bandwidthMbit: 8)))
+        let a = ByteBuffer(repeating: 1, count: 50_000), b = ByteBuffer(repeating: 2, count: 50_000)
+        ch.write(a, promise: nil)
+        ch.write(b, promise: nil)
+        ch.flush()
+        let loop = ch.embeddedEventLoop
+        loop.advanceTime(by: .microseconds(51_999))
+        XCTAssertNil(try ch.readOutbound(as: ByteBuffer.self), "first 50 kB out before 50 ms serialization + 2 ms")
+        loop.advanceTime(by: .microseconds(1))
+        XCTAssertEqual(try ch.readOutbound(as: ByteBuffer.self), a)
+        XCTAssertNil(try ch.readOutbound(as: ByteBuffer.self), "second buffer overtook the link: no pacing")
+        loop.advanceTime(by: .microseconds(49_999))
+        XCTAssertNil(try ch.readOutbound(as: ByteBuffer.self), "second 50 kB out before 100 ms + 2 ms")
+        loop.advanceTime(by: .microseconds(1))
+        XCTAssertEqual(try ch.readOutbound(as: ByteBuffer.self), b)
+        XCTAssertTrue(try ch.finish().isClean)
+    }
+
+    func testAnIdleLinkDoesNotBankCredit() throws {
+        // After a quiet second, a write still pays its full serialization (no burst).
+        let ch = EmbeddedChannel(handler: LinkShaper(shape: try LinkShape(latencyMs: 0, bandwidthMbit: 8)))
+        ch.embeddedEventLoop.advanceTime(by: .seconds(1))
+        ch.writeAndFlush(ByteBuffer(repeating: 7, count: 10_000), promise: nil)
+        ch.embeddedEventLoop.advanceTime(by: .microseconds(9_999))
+        XCTAssertNil(try ch.readOutbound(as: ByteBuffer.self))
+        ch.embeddedEventLoop.advanceTime(by: .microseconds(1))
+        XCTAssertEqual(try ch.readOutbound(as: ByteBuffer.self)?.readableBytes, 10_000)
+        XCTAssertTrue(try ch.finish().isClean)
+    }
+
+    func testUnflushedWritesStayAndPromisesCompleteOnRelease() throws {
+        let ch = EmbeddedChannel(handler: LinkShaper(shape: try LinkShape(latencyMs: 1, bandwidthMbit: nil)))
+        let p = ch.embeddedEventLoop.makePromise(of: Void.self)
+        var done = false
+        p.futureResult.whenSuccess { done = true }
+        ch.write(ByteBuffer(bytes: [9]), promise: p)
+        ch.embeddedEventLoop.advanceTime(by: .milliseconds(10))
+        XCTAssertNil(try ch.readOutbound(as: ByteBuffer.self), "a write went out without a flush")
+        ch.flush()
+        XCTAssertFalse(done, "promise completed before the bytes reached the socket")
+        ch.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        XCTAssertTrue(done)
+        XCTAssertEqual(try ch.readOutbound(as: ByteBuffer.self), ByteBuffer(bytes: [9]))
+        XCTAssertTrue(try ch.finish().isClean)
+    }
+
+    func testCloseWaitsForBytesInTheAir() throws {
+        let ch = EmbeddedChannel(handler: LinkShaper(shape: try LinkShape(latencyMs: 3, bandwidthMbit: nil)))
+        try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        ch.writeAndFlush(ByteBuffer(bytes: [1, 2, 3]), promise: nil)
+        let closed = ch.close()
+        XCTAssertTrue(ch.isActive, "closed with bytes still on the link")
+        ch.embeddedEventLoop.advanceTime(by: .milliseconds(3))
+        XCTAssertNoThrow(try closed.wait())
+        XCTAssertEqual(try ch.readOutbound(as: ByteBuffer.self), ByteBuffer(bytes: [1, 2, 3]))
+        XCTAssertFalse(ch.isActive)
+    }
+
+    func testShapeValidationAndNodeArguments() throws {
+        XCTAssertThrowsError(try LinkShape(latencyMs: -1, bandwidthMbit: nil))
+        XCTAssertThrowsError(try LinkShape(latencyMs: .nan, bandwidthMbit: nil))
+        XCTAssertThrowsError(try LinkShape(latencyMs: 1, bandwidthMbit: 0))
+        XCTAssertThrowsError(try LinkShape(latencyMs: 1, bandwidthMbit: .infinity))
+        XCTAssertEqual(LinkShape().nodeArguments, [])
+        XCTAssertEqual(try LinkShape(latencyMs: 3, bandwidthMbit: 40).nodeArguments,
+                       ["--link-latency", "3", "--link-bandwidth", "40"])
+        XCTAssertEqual(try LinkShape(latencyMs: 2.5, bandwidthMbit: nil).nodeArguments, ["--link-latency", "2.5"])
+        var hooks = PipelineHooks()
+        hooks.shapeLinks(LinkShape())
+        XCTAssertNil(hooks.linkShaper, "an unshaped link must not add a handler")
+        hooks.shapeLinks(try LinkShape(latencyMs: 1, bandwidthMbit: nil))
+        XCTAssertEqual(hooks.linkShaper?().count, 1)
+    }
+
+    // MARK: real sockets on loopback
+
+    /// 1 MB in 64 kB writes over a real TCP connection through the shaper at 80 Mbit/s
+    /// (10 MB/s → 100 ms on the wire) with 20 ms latency: the bytes arrive intact and in
+    /// order, the first not before 20 ms, the last not before 120 ms.
+    func testLoopbackPayloadIntactInOrderAndNotFasterThanTheLink() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let total = 1 << 20, chunk = 64 << 10
+        let sink = Sink(expected: total, loop: group.next())
+        let server = try ServerBootstrap(group: group)
+            .childChannelInitializer { $0.pipeline.addHandler(sink) }
+            .bind(host: "127.0.0.1", port: 0).wait()
+        defer { try? server.close().wait() }
+        let shape = try LinkShape(latencyMs: 20, bandwidthMbit: 80)
+        let client = try ClientBootstrap(group: group)
+            .channelInitializer { $0.pipeline.addHandler(LinkShaper(shape: shape)) }
+            .connect(to: server.localAddress!).wait()
+        defer { try? client.close().wait() }
+
+        var payload = [UInt8](repeating: 0, count: total)
+        var x: UInt32 = 12345
+        for i in payload.indices { x = x &* 1_103_515_245 &+ 12345; payload[i] = UInt8(truncatingIfNeeded: x >> 16) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        try client.eventLoop.submit {
+            for off in stride(from: 0, to: total, by: chunk) {
+                client.write(ByteBuffer(bytes: payload[off..<min(total, off + chunk)]), promise: nil)
+            }
+            client.flush()
+        }.wait()
+        let received = try sink.done.futureResult.wait()
+        XCTAssertEqual(received.count, total)
+        XCTAssertTrue(received == payload, "bytes corrupted or reordered")
+        let firstMs = Double(sink.firstAt - start) / 1e6
+        let lastMs = Double(sink.lastAt - start) / 1e6
+        // The first 64 kB needs 6.5 ms on the wire plus the 20 ms latency.
+        XCTAssertGreaterThanOrEqual(firstMs, 20 + 6.5, "first byte before latency + its serialization")
+        XCTAssertGreaterThanOrEqual(lastMs, 20 + Double(total) * 8 / 80e6 * 1e3, "1 MB faster than 80 Mbit/s")
+    }
+}
+
+/// Collects what a connection receives, with the time of the first and last bytes.
+private final class Sink: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    let expected: Int
+    let done: EventLoopPromise<[UInt8]>
+    var bytes: [UInt8] = []
+    var firstAt: UInt64 = 0
+    var lastAt: UInt64 = 0
+
+    init(expected: Int, loop: EventLoop) {
+        self.expected = expected
+        done = loop.makePromise()
+        bytes.reserveCapacity(expected)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        if bytes.isEmpty { firstAt = now }
+        bytes += unwrapInboundIn(data).readableBytesView
+        lastAt = now
+        if bytes.count >= expected { done.succeed(bytes) }
+    }
+}
