@@ -41,7 +41,7 @@ public enum ModelTraining {
         case .static:
             r = Schedules.staticModel(epochs: list([5])[0], maxLR: o.maxLR, seed: o.seed)
         case .dynamic:
-            r = Schedules.dynamicModel(epochs: list([6, 6, 6, 6]), maxLR: o.maxLR, teacher: teacher, seed: o.seed)
+            r = Schedules.dynamicModel(epochs: list([6, 6, 4, 4]), maxLR: o.maxLR, teacher: teacher, seed: o.seed)
         case .fluid:
             let conn = o.connectivity ?? .dense
             switch o.schedule ?? defaultFluidSchedule {
@@ -49,7 +49,7 @@ public enum ModelTraining {
                 r = Schedules.fluidPaper(iterations: o.iterations, epochs: list([4, 4, 1, 3, 4, 4, 1]),
                                          connectivity: conn, maxLR: o.maxLR, seed: o.seed)
             case "halves":
-                r = Schedules.fluidHalves(epochs: list([5, 5, 2, 3, 1]), connectivity: conn, maxLR: o.maxLR,
+                r = Schedules.fluidHalves(epochs: list([5, 5, 2, 4, 2]), connectivity: conn, maxLR: o.maxLR,
                                           teacher: teacher, seed: o.seed)
             case let other:
                 throw TrainingError.unknownSchedule(other, allowed: fluidSchedules)

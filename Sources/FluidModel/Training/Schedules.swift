@@ -28,7 +28,7 @@ public enum Schedules {
     /// `distill`, temperature 4): with the earlier groups frozen and already right on ~97 %
     /// of the training set, plain cross-entropy leaves the new group almost no signal, while
     /// the teacher's soft targets give it one on every image (measured: 50 97.7 → 98.3 %).
-    public static func dynamicModel(epochs: [Double] = [6, 6, 6, 6], maxLR: Float = defaultMaxLR,
+    public static func dynamicModel(epochs: [Double] = [6, 6, 4, 4], maxLR: Float = defaultMaxLR,
                                     teacher: CNNWeights? = nil, distill: Float = 0.9,
                                     seed: UInt64) -> TrainingRecipe {
         let nested: [Subnet] = [.s25, .s50, .s75, .s100]
@@ -98,10 +98,10 @@ public enum Schedules {
     ///    frozen from here on: shared by all); 3. cross: only the blocks between the halves,
     ///    on 100's loss (+ 75's at half weight) — 100 starts as the sum of both halves'
     ///    logits and can only gain; 4. joint: everything on all deployed losses (100 at
-    ///    double weight), the smaller sub-networks distilling from the teacher; 5. final
+    ///    weight 4), the smaller sub-networks distilling from the teacher; 5. final
     ///    cross: 100's cross blocks alone again, which lifts 100 without touching any half.
     /// The teacher is `teacher` (the Static model) when given, else 100 itself.
-    public static func fluidHalves(epochs: [Double] = [5, 5, 2, 3, 1], connectivity: Connectivity = .dense,
+    public static func fluidHalves(epochs: [Double] = [5, 5, 2, 4, 2], connectivity: Connectivity = .dense,
                                    maxLR: Float = defaultMaxLR, teacher: CNNWeights? = nil,
                                    seed: UInt64) -> TrainingRecipe {
         func ep(_ i: Int) -> Double { epochs[min(i, epochs.count - 1)] }
@@ -118,7 +118,7 @@ public enum Schedules {
                           trainable: cross, trainableDescription: crossDesc, epochs: ep(2), lr: lr),
         ]
         var joint = TrainingStage(
-            name: "joint", losses: [LossTerm(.s100, weight: 2, distill: d100), LossTerm(.s75, weight: 0.5, distill: d),
+            name: "joint", losses: [LossTerm(.s100, weight: 4, distill: d100), LossTerm(.s75, weight: 0.5, distill: d),
                                     LossTerm(.s50, distill: d), LossTerm(.u50, distill: d),
                                     LossTerm(.s25, distill: d), LossTerm(.u25, distill: d)],
             trainable: .slice(.s100), trainableDescription: "slice(100) (fc bias frozen)",
