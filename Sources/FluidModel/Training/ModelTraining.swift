@@ -49,7 +49,7 @@ public enum ModelTraining {
                 r = Schedules.fluidPaper(iterations: o.iterations, epochs: list([4, 4, 1, 3, 4, 4, 1]),
                                          connectivity: conn, maxLR: o.maxLR, seed: o.seed)
             case "halves":
-                r = Schedules.fluidHalves(epochs: list([5, 5, 2, 4, 2]), connectivity: conn, maxLR: o.maxLR,
+                r = Schedules.fluidHalves(epochs: list([5, 5, 2, 8, 3]), connectivity: conn, maxLR: o.maxLR,
                                           teacher: teacher, seed: o.seed)
             case let other:
                 throw TrainingError.unknownSchedule(other, allowed: fluidSchedules)

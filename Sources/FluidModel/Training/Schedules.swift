@@ -101,7 +101,7 @@ public enum Schedules {
     ///    weight 4), the smaller sub-networks distilling from the teacher; 5. final
     ///    cross: 100's cross blocks alone again, which lifts 100 without touching any half.
     /// The teacher is `teacher` (the Static model) when given, else 100 itself.
-    public static func fluidHalves(epochs: [Double] = [5, 5, 2, 4, 2], connectivity: Connectivity = .dense,
+    public static func fluidHalves(epochs: [Double] = [5, 5, 2, 8, 3], connectivity: Connectivity = .dense,
                                    maxLR: Float = defaultMaxLR, teacher: CNNWeights? = nil,
                                    seed: UInt64) -> TrainingRecipe {
         func ep(_ i: Int) -> Double { epochs[min(i, epochs.count - 1)] }
