@@ -28,6 +28,7 @@ public final class AuthHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private var exchange: AuthExchange
     private let link: LinkKind
+    private let isInitiator: Bool
     private let settings: AuthSettings
     private let logger: Logger
     private var started = false
@@ -44,6 +45,7 @@ public final class AuthHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 logger: Logger = Logger(label: "fluid.auth")) {
         exchange = AuthExchange(key: secret.key, initiator: isInitiator)
         self.link = link
+        self.isInitiator = isInitiator
         self.settings = settings
         self.logger = logger
     }
@@ -130,7 +132,7 @@ public final class AuthHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func succeed(context: ChannelHandlerContext, leftover: [UInt8]) {
         finished = true
         timer?.cancel()
-        logger.debug("authenticated", metadata: ["peer": "\(peerName(context))", "link": "\(link.rawValue)"])
+        logger.debug("authenticated", metadata: ["peer": "\(peerName(context))", "conn": "\(connectionLabel)"])
         let writes = held
         held = []
         for (buffer, promise) in writes { context.write(wrapOutboundOut(buffer), promise: promise) }
@@ -144,7 +146,7 @@ public final class AuthHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func fail(_ f: AuthFailure, context: ChannelHandlerContext) {
         guard !finished, !exchange.isAuthenticated else { return }
         logger.warning("closing connection: authentication failed: \(f)",
-                       metadata: ["from": "\(peerName(context))", "link": "\(link.rawValue)"])
+                       metadata: ["from": "\(peerName(context))", "conn": "\(connectionLabel)"])
         onFailure?(f)
         finish(context: context, error: f)
         closingLocally = true
@@ -158,6 +160,10 @@ public final class AuthHandler: ChannelDuplexHandler, RemovableChannelHandler {
         held = []
         for (_, promise) in writes { promise?.fail(error) }
     }
+
+    /// An accepting node learns whether a connection is a source or its peer only from the
+    /// hello that follows the exchange, so only the dialing side names the link.
+    private var connectionLabel: String { isInitiator ? "dialed \(link.rawValue) link" : "accepted" }
 
     private func peerName(_ context: ChannelHandlerContext) -> String {
         context.channel.remoteAddress.map { "\($0)" } ?? "unknown peer"
