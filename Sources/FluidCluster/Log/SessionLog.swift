@@ -39,7 +39,8 @@ public enum DeviceState: String, Sendable, Codable {
 
 public struct DeviceSample: Sendable, Equatable {
     public var state: DeviceState
-    /// Answers from this device in the last second (images/s).
+    /// Images this device computed in the last second (its share of each image; in HA
+    /// both devices compute every image).
     public var imagesPerSecond: Double
     /// Milliseconds since its last heartbeat (nil when not connected).
     public var heartbeatAgeMs: Double?

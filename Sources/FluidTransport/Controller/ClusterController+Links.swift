@@ -57,6 +57,7 @@ extension ClusterController {
                 return dropLink(l, reason: "bad handshake from \(l.role.rawValue): \(m.type)")
             }
             l.hello = h
+            nodePlans[l.role] = nil
             detector.watch(l.role, now: now)
             deviceUp(l.role)
             return
@@ -66,7 +67,7 @@ extension ClusterController {
         case .heartbeat(let hb):
             l.lastHeartbeat = hb
         case .plan(let a):
-            acceptPlan(a)
+            acceptPlan(a, from: l.role)
         case .answer(let a):
             received(answer: a, from: l.role)
         case .reject(let ids):
@@ -133,17 +134,22 @@ extension ClusterController {
         }
     }
 
-    /// Plans are ordered by epoch (ties: the Master's wins, it leads when alive).
-    func acceptPlan(_ a: PlanAnnouncement) {
-        if let cur = announced {
-            // A plan from a leader this source has declared dead is void: the survivor's
-            // plan wins whatever its epoch (it may not have seen the dead leader's last one).
-            let newer = a.epoch > cur.epoch
-                || (a.epoch == cur.epoch && a.leader == .master && cur.leader == .worker)
-                || (a.leader != cur.leader && !detector.isAlive(cur.leader))
-            guard newer else { return }
-        }
+    /// Each node relays the plan it runs (its own as leader, the leader's as follower).
+    /// The source follows the newest plan (epoch; ties: the Master's) among those relayed
+    /// by live nodes whose leader is live too. So a dead leader's plan is void at once —
+    /// requests wait until the survivor announces its own — and a stale plan from a node
+    /// that has not yet heard of a failure is never preferred to a fresher one.
+    func acceptPlan(_ a: PlanAnnouncement, from node: Role) {
+        nodePlans[node] = a
+        refreshPlan()
+    }
+
+    func refreshPlan() {
+        let candidates = nodePlans.filter { detector.isAlive($0.key) && detector.isAlive($0.value.leader) }.map(\.value)
+        let best = candidates.max { x, y in (x.epoch, x.leader == .master ? 1 : 0) < (y.epoch, y.leader == .master ? 1 : 0) }
+        guard let a = best else { return }
         let previous = announced
+        if let p = previous, p.epoch == a.epoch, p.leader == a.leader, p.plan == a.plan { return }
         announced = a
         paused.removeAll()
         if previous?.plan != a.plan || previous?.leader != a.leader {
@@ -173,6 +179,7 @@ extension ClusterController {
         if let open = faults.awaitingRecovery[r] { since = Double(now &- open.at) / 1e6 }
         emit(.deviceUp(r, sinceFaultMs: since))
         links[r]?.send(.setMode(runningMode))
+        refreshPlan()
         completeRecoveries()
     }
 
@@ -188,7 +195,9 @@ extension ClusterController {
             failovers.append(Failover(device: r, cause: label, detectMs: detectMs, resumeMs: nil))
             faults.awaitingResume.append((failovers.count - 1, open.at))
         }
+        nodePlans[r] = nil
         emit(.deviceDown(r, cause: label, detectedBy: cause.rawValue, detectMs: detectMs))
+        refreshPlan()
         if !moved.isEmpty { logger.info("re-dispatching \(moved.count) requests of \(r.rawValue)") }
     }
 }

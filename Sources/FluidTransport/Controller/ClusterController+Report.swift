@@ -35,12 +35,21 @@ extension ClusterController {
     func emitSample() {
         guard !stopped else { return }
         let bytes = sourceBytes
+        // Images each device computed in the last second (its share; in HA both compute
+        // every image), from the counters in its heartbeats.
+        var computed: [Role: Double] = [:]
+        for r in Role.allCases {
+            let c = links[r]?.lastHeartbeat?.imagesComputed ?? 0
+            let last = lastComputed[r] ?? 0
+            computed[r] = Double(c >= last ? c - last : c)
+            lastComputed[r] = c
+        }
         let s = Sample(t: t, throughput: Double(window.predicted),
                        accuracy: window.predicted > 0 ? Double(window.correct) / Double(window.predicted) : nil,
                        unavailablePerSecond: Double(window.unavailable),
                        plan: announced?.plan ?? .none, mode: runningMode,
-                       master: deviceSample(.master, imagesPerSecond: Double(window.perDevice[.master] ?? 0)),
-                       worker: deviceSample(.worker, imagesPerSecond: Double(window.perDevice[.worker] ?? 0)),
+                       master: deviceSample(.master, imagesPerSecond: computed[.master] ?? 0),
+                       worker: deviceSample(.worker, imagesPerSecond: computed[.worker] ?? 0),
                        latencyP50Ms: window.percentile(0.5), latencyP99Ms: window.percentile(0.99),
                        sent: tracker.sent, answered: tracker.answered, outstanding: tracker.outstanding,
                        sourceBytesOut: bytes.out &- lastSourceBytes.out, sourceBytesIn: bytes.in &- lastSourceBytes.in,

@@ -39,7 +39,10 @@ public final class ClusterController: @unchecked Sendable {
     var detector: FailureDetector<Role>
     var deathCause: [Role: FailureDetector<Role>.Cause] = [:]
     var tracker = RequestTracker()
+    /// The plan in force as the source sees it (see `refreshPlan`).
     var announced: PlanAnnouncement?
+    /// The latest plan each node relayed.
+    var nodePlans: [Role: PlanAnnouncement] = [:]
     var modeSetting: ModeSetting
     var runningMode: Mode
     var auto = AutoMode()
@@ -57,6 +60,7 @@ public final class ClusterController: @unchecked Sendable {
     var recoveries: [Recovery] = []
     var events: [SessionEvent] = []
     var samples: [Sample] = []
+    var lastComputed: [Role: UInt64] = [:]
     var lastSourceBytes: (out: UInt64, in: UInt64) = (0, 0)
     var closedLinkBytes: (out: UInt64, in: UInt64) = (0, 0)
     var startNanos: UInt64 = 0
@@ -214,6 +218,7 @@ public final class ClusterController: @unchecked Sendable {
         onLoop {
             self.config.kind = kind
             self.announced = nil
+            self.nodePlans.removeAll()
             self.emit(.kind(kind))
         }
         try spawnNodes()

@@ -13,10 +13,12 @@ extension NodeServer {
     var alive: Set<Role> { peer == nil ? [role] : [.master, .worker] }
 
     /// Leader: plan again from membership and mode; deploys if the plan changed.
-    func replan(reason: String) {
+    /// `force` re-announces an unchanged plan with a new epoch (a peer that just joined
+    /// must receive it; a mode change updates the announced mode and reason).
+    func replan(reason: String, force: Bool = false) {
         guard isLeader else { return }
         let p = Planner.plan(kind: model.kind, alive: alive, mode: mode)
-        if let c = current, c.plan == p, c.leader == role { return }
+        if !force, let c = current, c.plan == p, c.leader == role { return }
         epoch += 1
         let a = PlanAnnouncement(epoch: epoch, plan: p, leader: role, mode: mode,
                                  needsPeerAfter: needs(for: p), reason: "\(reason) → \(Planner.reason(kind: model.kind, alive: alive, mode: mode))")
@@ -55,6 +57,8 @@ extension NodeServer {
         logger.info("deploying plan \(a.plan.rawValue) from \(a.leader.rawValue)", metadata: ["epoch": "\(a.epoch)"])
         install(a)
         peer?.send(.deployAck(epoch: a.epoch, needsPeerAfter: myNeeds))
+        // Relay it: sources follow the newest plan among live nodes (see ClusterController.refreshPlan).
+        for s in sources { s.send(.plan(a)) }
         resumeQueuedWork()
     }
 
@@ -69,10 +73,12 @@ extension NodeServer {
 
     func peerUp() {
         if role == .master {
-            replan(reason: "worker up")
+            replan(reason: "worker up", force: true)
         } else {
-            // The Master leads again; keep serving the old plan's requests until its plan arrives.
+            // The Master leads again. Work already queued finishes under the old plan; new
+            // requests are rejected (the source routes them again) until its plan arrives.
             logger.info("master up: following its plan")
+            if current?.leader == role { current = nil }
         }
     }
 

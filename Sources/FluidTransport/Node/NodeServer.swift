@@ -194,7 +194,7 @@ public final class NodeServer {
             modeFromSource = true
             if newMode != mode {
                 mode = newMode
-                replan(reason: "mode \(newMode.rawValue)")
+                replan(reason: "mode \(newMode.rawValue)", force: true)
             }
         case .request(let r):
             guard h.role == .source else { return refuse(c, "requests come from sources only") }
@@ -231,7 +231,7 @@ public final class NodeServer {
         logger.info("handshake", metadata: ["with": "\(c.name)", "incarnation": "\(theirs.incarnation)"])
         epoch = max(epoch, theirs.planEpoch)
         if theirs.role == .source {
-            if isLeader, let a = current { c.send(.plan(a)) }
+            if let a = current { c.send(.plan(a)) }
             return
         }
         peer = c
