@@ -39,6 +39,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "paper: one-way latency of the wifi-edge link, ms") var edgeLatency = BenchLink.edge.latencyMs
     @Option(help: "paper: bandwidth of the wifi-edge link, Mbit/s") var edgeBandwidth = BenchLink.edge.bandwidthMbit ?? 40
     @Option(help: "cluster: faults per device and kind of fault") var faultRepeats = 8
+    @Flag(help: "paper/cluster: do not pin each node to its own core") var noPin = false
+    @Option(help: "paper/cluster: images per request frame") var batch = 32
+    @Option(help: "paper/cluster: request frames in flight per device") var frames = 8
     @Option(help: "Folder of the weight files <kind>.safetensors") var models = "Assets/models"
     @Option(help: "MNIST folder (default: $FLUID_DATA, ./data/mnist, $MNIST_DIR)") var data: String?
     @Option(help: "Folder for the nodes' logs (default: discard)") var nodeLogs: String?
@@ -67,6 +70,11 @@ struct BenchCommand: ParsableCommand {
         }
         var config = ClusterConfig(kind: .fluid, testSet: try MNIST.load(directory: dir, split: .test))
         config.weightsDirectory = models
+        guard (1...256).contains(batch), frames >= 1 else {
+            throw ValidationError("--batch 1…256 (a node computes at most 256 per go), --frames ≥ 1")
+        }
+        config.batchSize = batch
+        config.windowBatches = frames
         for k in ModelKind.allCases where !FileManager.default.fileExists(atPath: config.weightsPath(for: k)) {
             throw ValidationError("weight file '\(config.weightsPath(for: k))' not found (run from the package root or pass --models)")
         }
@@ -107,6 +115,7 @@ struct BenchCommand: ParsableCommand {
         if let w = window { o.window = max(0.2, w) }
         o.accuracyImages = max(0, accuracyImages)
         o.accuracyCap = max(o.window, accuracyCap)
+        if noPin { o.pinNodes = false }
         o.progress = BenchCommand.progress
         BenchCommand.progress("bench paper: \(o.kinds.count) kinds × \(o.links.count) links × 4 scenarios; load average \(BenchMachine.loadAverage().map { String($0) } ?? "?")")
         let report = PaperBench.run(o)
@@ -132,6 +141,7 @@ struct BenchCommand: ParsableCommand {
         if let w = warmup { o.warmup = max(0, w) }
         if let w = window { o.window = max(0.2, w) }
         o.faultRepeats = max(1, faultRepeats)
+        if noPin { o.pinNodes = false }
         o.progress = BenchCommand.progress
         let report: ClusterBench.Report
         do { report = try ClusterBench.run(o) } catch { throw ValidationError("bench cluster: \(error)") }

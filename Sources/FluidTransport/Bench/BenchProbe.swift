@@ -118,3 +118,36 @@ enum CPUClock {
         return (u + s) / (hz > 0 ? hz : 100)
     }
 }
+
+/// Pins each node process to its own core (all its threads), so that a "device" is one
+/// core as on the paper's boards: on a 2-core machine an unpinned node would spread its
+/// event loop and compute thread over both cores and leave the other device nothing.
+/// The source stays unpinned and takes what is idle. Uses util-linux `taskset -a -p`.
+public enum CorePinning {
+    /// Pins the Master to core 0 and the Worker to core 1 (when running). Returns a note
+    /// saying what was done, for the report.
+    @discardableResult
+    public static func pinNodes(_ c: ClusterController) -> String {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard cores >= 2 else { return "not pinned (\(cores) core)" }
+        let s = c.snapshot()
+        var done: [String] = []
+        for (r, core) in [(Role.master, 0), (.worker, 1)] {
+            guard let pid = s.device(r).pid else { continue }
+            if pin(pid: pid, core: core) { done.append("\(r.rawValue)→cpu\(core)") }
+        }
+        return done.isEmpty ? "not pinned (taskset failed)" : done.joined(separator: ", ")
+    }
+
+    /// `taskset -a -p -c CORE PID`: every thread of the process, and threads it makes later.
+    public static func pin(pid: Int32, core: Int) -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["taskset", "-a", "-p", "-c", String(core), String(pid)]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+}

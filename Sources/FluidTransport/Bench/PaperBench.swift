@@ -22,6 +22,8 @@ public enum PaperBench {
         public var window = 5.0
         public var accuracyImages = 10_000
         public var accuracyCap = 20.0
+        /// Each node on its own core (`CorePinning`).
+        public var pinNodes = ProcessInfo.processInfo.activeProcessorCount >= 2
         /// Template for every cluster (test set, weights, executable, batch); kind, mode
         /// and link are set per run.
         public var base: ClusterConfig
@@ -66,7 +68,8 @@ public enum PaperBench {
         return PaperReport(date: date, machine: machine, command: o.command,
                            durationS: (Date().timeIntervalSince(started) * 10).rounded() / 10,
                            settings: .init(warmupS: o.warmup, windowS: o.window, accuracyImages: o.accuracyImages,
-                                           accuracyCapS: o.accuracyCap, batch: o.base.batchSize, windowBatches: o.base.windowBatches),
+                                           accuracyCapS: o.accuracyCap, batch: o.base.batchSize, windowBatches: o.base.windowBatches,
+                                           pinnedNodes: o.pinNodes),
                            links: o.links, models: o.kinds.map { model($0, o.base) }, rows: rows,
                            checks: PaperChecks.evaluate(rows, links: o.links.map(\.name), lost: lost))
     }
@@ -90,6 +93,7 @@ public enum PaperBench {
         do {
             c = try ClusterController(config: config)
             try c.start()
+            if o.pinNodes { CorePinning.pinNodes(c) }
         } catch {
             failAll(0, "\(error)")
             return (rows, nil)

@@ -13,18 +13,20 @@ public enum PaperChart {
     public static func svg(_ report: PaperReport) -> String {
         let links = report.links.filter { l in report.rows.contains { $0.link == l.name } }
         let width = panelW * Double(max(1, links.count))
-        let height = panelH + 40
+        let height = panelH + 52
         let kinds = ModelKind.allCases.filter { k in report.rows.contains { $0.kind == k.rawValue } }
         let accs = report.rows.compactMap(\.accuracy)
-        // Accuracy axis: from a whole percent below the lowest measured value to 100 %.
-        let accLo = max(0, min(0.95, ((accs.min() ?? 0.95) * 100 - 1).rounded(.down) / 100))
+        // Accuracy axis: from a tick below the lowest measured value to 100 %.
+        let raw = min(95, (accs.min() ?? 0.95) * 100 - 1)
+        let accStep = 100 - raw <= 5 ? 1.0 : 100 - raw <= 10 ? 2 : 100 - raw <= 25 ? 5 : 10
+        let accLo = max(0, (raw / accStep).rounded(.down) * accStep) / 100
         var s = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" viewBox="0 0 \(f(width)) \(f(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
 
         """
         for (i, link) in links.enumerated() {
-            s += panel(report, link: link, kinds: kinds, x0: Double(i) * panelW, accLo: accLo)
+            s += panel(report, link: link, kinds: kinds, x0: Double(i) * panelW, accLo: accLo, accStep: accStep / 100)
         }
         // Legend along the bottom.
         var x = 20.0
@@ -36,12 +38,14 @@ public enum PaperChart {
         }
         s += diamond(x: x + 6, y: y - 4, r: 5) + "<text x=\"\(f(x + 17))\" y=\"\(f(y))\">accuracy (right axis)</text>\n"
         x += 170
-        s += "<text x=\"\(f(x))\" y=\"\(f(y))\" fill=\"#c0392b\">✕ stops: 0 img/s, all unavailable</text>\n"
-        s += "<text x=\"\(f(width - 10))\" y=\"\(f(y + 14))\" text-anchor=\"end\" font-size=\"10\" fill=\"#666\">\(esc(report.date)) · \(esc(report.machine.cpu)) · \(report.machine.cores) cores</text>\n"
+        var ys = y
+        if x + 230 > width { x = 20; ys = y + 16 }
+        s += "<text x=\"\(f(x))\" y=\"\(f(ys))\" fill=\"#c0392b\">✕ stops: 0 img/s, all unavailable</text>\n"
+        s += "<text x=\"\(f(width - 10))\" y=\"\(f(y + 28))\" text-anchor=\"end\" font-size=\"10\" fill=\"#666\">\(esc(report.date)) · \(esc(report.machine.cpu)) · \(report.machine.cores) cores</text>\n"
         return s + "</svg>\n"
     }
 
-    static func panel(_ report: PaperReport, link: BenchLink, kinds: [ModelKind], x0: Double, accLo: Double) -> String {
+    static func panel(_ report: PaperReport, link: BenchLink, kinds: [ModelKind], x0: Double, accLo: Double, accStep: Double) -> String {
         let plotW = panelW - left - right, plotH = panelH - top - bottom
         let px = x0 + left, py = top, base = top + plotH
         let rows = report.rows.filter { $0.link == link.name }
@@ -64,7 +68,7 @@ public enum PaperChart {
         s += "<text transform=\"translate(\(f(x0 + 16)) \(f(py + plotH / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"11\">throughput (img/s)</text>\n"
         // Accuracy right axis.
         var a = accLo
-        let aStep = (1 - accLo) > 0.05 ? 0.02 : 0.01
+        let aStep = accStep
         while a <= 1.0001 {
             let y = yAcc(a)
             s += "<line x1=\"\(f(px + plotW))\" y1=\"\(f(y))\" x2=\"\(f(px + plotW + 4))\" y2=\"\(f(y))\" stroke=\"#333\"/>"

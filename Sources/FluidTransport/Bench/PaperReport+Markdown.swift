@@ -34,7 +34,9 @@ extension PaperReport {
         md += "- machine: \(machine.cpu), \(machine.cores) cores, \(machine.os); load average "
         md += "\(machine.loadStart.map { PaperChecks.fmt($0, 2) } ?? "?") at start, \(machine.loadEnd.map { PaperChecks.fmt($0, 2) } ?? "?") at end\n"
         md += "- per row: plan reached, \(PaperChecks.fmt(settings.warmupS)) s warm-up, \(PaperChecks.fmt(settings.windowS)) s measuring window; "
-        md += "source unthrottled, \(settings.batch) images per request frame, \(settings.windowBatches) frames in flight per device\n"
+        md += "source unthrottled, \(settings.batch) images per request frame, \(settings.windowBatches) frames in flight per device; "
+        md += settings.pinnedNodes ? "each node pinned to its own core (Master cpu0, Worker cpu1: one device = one core), the source unpinned\n"
+            : "nodes not pinned\n"
         for m in models {
             let acc = m.offlineAccuracy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             md += "- \(m.kind): \(m.connectivity), sha256 \(m.sha256.prefix(12))…; trainer's accuracy \(acc)\n"

@@ -99,6 +99,26 @@ public struct PaperRow: Codable, Sendable, Equatable {
         case imgPerS = "img_per_s", accuracyImages = "accuracy_images", unavailablePerS = "unavailable_per_s"
         case windowS = "window_s", cpuSource = "cpu_source", cpuMaster = "cpu_master", cpuWorker = "cpu_worker"
     }
+
+    /// Like the synthesized one, but `accuracy` and the CPU shares are written as `null`
+    /// when absent (DESIGN §8: every row has an `accuracy` key).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(scenario, forKey: .scenario)
+        try c.encode(link, forKey: .link)
+        try c.encode(plan, forKey: .plan)
+        try c.encode(imgPerS, forKey: .imgPerS)
+        try c.encode(accuracy, forKey: .accuracy)
+        try c.encode(accuracyImages, forKey: .accuracyImages)
+        try c.encode(unavailablePerS, forKey: .unavailablePerS)
+        try c.encode(windowS, forKey: .windowS)
+        try c.encode(cpuSource, forKey: .cpuSource)
+        try c.encode(cpuMaster, forKey: .cpuMaster)
+        try c.encode(cpuWorker, forKey: .cpuWorker)
+        try c.encode(lost, forKey: .lost)
+        try c.encodeIfPresent(error, forKey: .error)
+    }
 }
 
 /// One claim of the paper checked against our rows.
@@ -144,9 +164,11 @@ public struct PaperReport: Codable, Sendable {
         public var accuracyCapS: Double
         public var batch: Int
         public var windowBatches: Int
+        /// Master on core 0, Worker on core 1 (`CorePinning`); the source unpinned.
+        public var pinnedNodes: Bool
         enum CodingKeys: String, CodingKey {
             case warmupS = "warmup_s", windowS = "window_s", accuracyImages = "accuracy_images"
-            case accuracyCapS = "accuracy_cap_s", batch, windowBatches = "window_batches"
+            case accuracyCapS = "accuracy_cap_s", batch, windowBatches = "window_batches", pinnedNodes = "pinned_nodes"
         }
     }
 
