@@ -84,9 +84,12 @@ public final class ClusterController: @unchecked Sendable {
     var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
     var t: Double { Double(now &- startNanos) / 1e9 }
 
+    /// Runs `body` on the controller's loop and waits for it. After `stop()` the loop is
+    /// gone and nothing else touches the state, so `body` then runs on the caller's thread
+    /// (a dashboard may still ask for a snapshot).
     func onLoop<T>(_ body: @escaping () -> T) -> T {
         if loop.inEventLoop { return body() }
-        return try! loop.submit(body).wait()
+        do { return try loop.submit(body).wait() } catch { return body() }
     }
 
     // MARK: lifecycle
@@ -103,6 +106,7 @@ public final class ClusterController: @unchecked Sendable {
         startCPU = processCPUSeconds()
         try spawnNodes()
         onLoop {
+            raiseEventLoopThreadPriority()
             self.tasks.append(self.loop.scheduleRepeatedTask(initialDelay: .zero,
                                                              delay: .nanoseconds(Int64(self.config.settings.tickInterval.nanoseconds))) { _ in self.tick() })
             for r in Role.allCases { self.dial(r) }

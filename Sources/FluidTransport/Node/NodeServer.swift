@@ -104,6 +104,7 @@ public final class NodeServer {
                                             "kind": "\(model.kind.rawValue)", "connectivity": "\(model.connectivity.rawValue)",
                                             "sha256": "\(model.sha256.prefix(12))"])
         loop.execute {
+            if !raiseEventLoopThreadPriority() { self.logger.debug("event loop stays at normal priority (not permitted)") }
             self.replan(reason: "\(self.role.rawValue) started")
             self.dialPeerIfNeeded()
         }
