@@ -40,7 +40,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "paper: bandwidth of the wifi-edge link, Mbit/s") var edgeBandwidth = BenchLink.edge.bandwidthMbit ?? 40
     @Option(help: "cluster: faults per device and kind of fault") var faultRepeats = 8
     @Flag(help: "paper/cluster: do not pin each node to its own core") var noPin = false
-    @Option(help: "paper/cluster: images per request frame") var batch = 32
+    @Option(help: "paper/cluster: images per request frame on loopback (fewer, larger frames keep the source light)") var batch = 128
+    @Option(help: "paper: images per request frame on the wifi-edge link") var edgeBatch = BenchLink.edge.batch ?? 32
     @Option(help: "paper/cluster: request frames in flight per device") var frames = 8
     @Option(help: "Folder of the weight files <kind>.safetensors") var models = "Assets/models"
     @Option(help: "MNIST folder (default: $FLUID_DATA, ./data/mnist, $MNIST_DIR)") var data: String?
@@ -101,7 +102,8 @@ struct BenchCommand: ParsableCommand {
             return k
         }
         let edge: BenchLink
-        do { edge = BenchLink(name: BenchLink.edge.name, shape: try LinkShape(latencyMs: edgeLatency, bandwidthMbit: edgeBandwidth)) } catch {
+        guard (1...256).contains(edgeBatch) else { throw ValidationError("--edge-batch 1…256") }
+        do { edge = BenchLink(name: BenchLink.edge.name, shape: try LinkShape(latencyMs: edgeLatency, bandwidthMbit: edgeBandwidth), batch: edgeBatch) } catch {
             throw ValidationError("\(error)")
         }
         o.links = try links.split(separator: ",").map {

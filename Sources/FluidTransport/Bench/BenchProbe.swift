@@ -22,6 +22,9 @@ public struct WindowMeasurement: Sendable, Codable, Equatable {
     public var cpuWorker: Double?
     /// Plan the leader announced at the end of the window.
     public var plan: String
+    /// A device was declared down or the plan changed during the window (e.g. a heartbeat
+    /// starved by other work on the machine): the figures mix two plans.
+    public var disturbed: Bool
 }
 
 /// Measuring helpers over a running `ClusterController`.
@@ -89,7 +92,8 @@ public enum BenchProbe {
             accuracyImages: accPredicted, windowSeconds: dt, predicted: predicted, unavailable: unavailable,
             cpuSource: share(cpu0.source, cpu1.source) ?? 0,
             cpuMaster: share(cpu0.nodes[0], cpu1.nodes[0]), cpuWorker: share(cpu0.nodes[1], cpu1.nodes[1]),
-            plan: s1.plan.rawValue)
+            plan: s1.plan.rawValue,
+            disturbed: s1.failovers.count != s0.failovers.count || s1.plan != s0.plan || s1.planEpoch != s0.planEpoch)
     }
 
     static func sleep(seconds: Double) {

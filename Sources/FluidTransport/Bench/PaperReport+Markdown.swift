@@ -34,16 +34,20 @@ extension PaperReport {
         md += "- machine: \(machine.cpu), \(machine.cores) cores, \(machine.os); load average "
         md += "\(machine.loadStart.map { PaperChecks.fmt($0, 2) } ?? "?") at start, \(machine.loadEnd.map { PaperChecks.fmt($0, 2) } ?? "?") at end\n"
         md += "- per row: plan reached, \(PaperChecks.fmt(settings.warmupS)) s warm-up, \(PaperChecks.fmt(settings.windowS)) s measuring window; "
-        md += "source unthrottled, \(settings.batch) images per request frame, \(settings.windowBatches) frames in flight per device; "
+        md += "source unthrottled, \(settings.batch) images per request frame (\(links.compactMap { l in l.batch.map { "\($0) on \(l.name)" } }.joined(separator: ", ").nilIfEmpty ?? "all links")), \(settings.windowBatches) frames in flight per device; "
         md += settings.pinnedNodes ? "each node pinned to its own core (Master cpu0, Worker cpu1: one device = one core), the source unpinned\n"
             : "nodes not pinned\n"
         for m in models {
             let acc = m.offlineAccuracy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             md += "- \(m.kind): \(m.connectivity), sha256 \(m.sha256.prefix(12))…; trainer's accuracy \(acc)\n"
         }
-        md += "- CPU (cores used during the window): " + rows.filter { $0.error == nil }.map {
-            "\($0.link)/\($0.kind)/\($0.scenario) src \(PaperChecks.fmt($0.cpuSource, 2)) m \($0.cpuMaster.map { PaperChecks.fmt($0, 2) } ?? "—") w \($0.cpuWorker.map { PaperChecks.fmt($0, 2) } ?? "—")"
-        }.joined(separator: "; ") + "\n"
+        md += "\nCPU used during each window (cores; /proc and getrusage), and images per request frame:\n\n"
+        md += "| link | kind | scenario | source | master | worker | batch |\n|---|---|---|---:|---:|---:|---:|\n"
+        for r in rows where r.error == nil {
+            md += "| \(r.link) | \(r.kind) | \(r.scenario) | \(PaperChecks.fmt(r.cpuSource, 2)) | "
+            md += "\(r.cpuMaster.map { PaperChecks.fmt($0, 2) } ?? "—") | \(r.cpuWorker.map { PaperChecks.fmt($0, 2) } ?? "—") | "
+            md += "\(r.batch.map(String.init) ?? "—")\(r.retried ? " (re-measured: the first window was disturbed)" : "") |\n"
+        }
         return md
     }
 
@@ -56,4 +60,8 @@ extension PaperReport {
         let acc = r.accuracy.map { " · \(PaperChecks.pct($0))" } ?? ""
         return "\(PaperChecks.fmt(r.imgPerS)) img/s\(acc) <sub>\(r.plan)</sub>"
     }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -39,9 +39,13 @@ public struct BenchLink: Codable, Sendable, Equatable {
     public var name: String
     public var latencyMs: Double
     public var bandwidthMbit: Double?
+    /// Images per request frame over this link (nil: the benchmark's default). A slow link
+    /// wants small frames: heartbeats travel in-band behind them, and a 128-image
+    /// activation frame (800 kB) takes 160 ms at 40 Mbit/s, close to the 200 ms timeout.
+    public var batch: Int?
 
-    public init(name: String, shape: LinkShape) {
-        self.name = name; latencyMs = shape.latencyMs; bandwidthMbit = shape.bandwidthMbit
+    public init(name: String, shape: LinkShape, batch: Int? = nil) {
+        self.name = name; latencyMs = shape.latencyMs; bandwidthMbit = shape.bandwidthMbit; self.batch = batch
     }
 
     public var shape: LinkShape { (try? LinkShape(latencyMs: latencyMs, bandwidthMbit: bandwidthMbit)) ?? LinkShape() }
@@ -52,10 +56,10 @@ public struct BenchLink: Codable, Sendable, Equatable {
     /// hops through the AP) and 40 Mbit/s of TCP goodput (802.11n shared by two stations).
     /// See the README's "Results: paper" section for why.
     public static let edge = BenchLink(name: "wifi-edge",
-                                       shape: (try? LinkShape(latencyMs: 3, bandwidthMbit: 40)) ?? LinkShape())
+                                       shape: (try? LinkShape(latencyMs: 3, bandwidthMbit: 40)) ?? LinkShape(), batch: 32)
 
     enum CodingKeys: String, CodingKey {
-        case name, latencyMs = "latency_ms", bandwidthMbit = "bandwidth_mbit"
+        case name, batch, latencyMs = "latency_ms", bandwidthMbit = "bandwidth_mbit"
     }
 }
 
@@ -79,6 +83,10 @@ public struct PaperRow: Codable, Sendable, Equatable {
     public var lost: Int?
     /// Why the row could not be measured (nil when it was).
     public var error: String?
+    /// Images per request frame in this row.
+    public var batch: Int?
+    /// The first window was disturbed (plan changed) and the row was measured again.
+    public var retried = false
 
     public init(kind: ModelKind, scenario: PaperScenario, link: String, plan: Plan, m: WindowMeasurement?, error: String? = nil) {
         self.kind = kind.rawValue; self.scenario = scenario.rawValue; self.link = link
@@ -95,7 +103,7 @@ public struct PaperRow: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, scenario, link, plan, accuracy, lost, error
+        case kind, scenario, link, plan, accuracy, lost, error, batch, retried
         case imgPerS = "img_per_s", accuracyImages = "accuracy_images", unavailablePerS = "unavailable_per_s"
         case windowS = "window_s", cpuSource = "cpu_source", cpuMaster = "cpu_master", cpuWorker = "cpu_worker"
     }
@@ -118,6 +126,8 @@ public struct PaperRow: Codable, Sendable, Equatable {
         try c.encode(cpuWorker, forKey: .cpuWorker)
         try c.encode(lost, forKey: .lost)
         try c.encodeIfPresent(error, forKey: .error)
+        try c.encodeIfPresent(batch, forKey: .batch)
+        try c.encode(retried, forKey: .retried)
     }
 }
 
