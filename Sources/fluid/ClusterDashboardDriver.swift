@@ -29,6 +29,8 @@ final class ClusterDashboardDriver: DashboardDriver {
     /// Devices that went down without a fault of ours (cleared when they come back).
     private var unexpectedlyDown: Set<Role> = []
     private var stopped = false
+    /// Set by `shutdown()`: one line for the user once the terminal is back.
+    private(set) var summaryLine: String?
 
     /// Offered-rate ladder for `+`/`-` (images/s); above the top is "unthrottled".
     static let rates: [Double] = [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000]
@@ -278,6 +280,9 @@ final class ClusterDashboardDriver: DashboardDriver {
         sessionLog = nil
         lock.unlock()
         logger.info("demo stopped: \(summary.json.serialized())")
+        let acc = summary.accuracy.map { String(format: "%.2f %%", $0 * 100) } ?? "–"
+        summaryLine = "sent \(summary.sent), answered \(summary.answered) (unavailable \(summary.unavailable)), "
+            + "lost \(summary.lost), accuracy \(acc), \(summary.failovers.count) failover(s)"
     }
 }
 

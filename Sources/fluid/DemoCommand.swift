@@ -71,6 +71,7 @@ struct DemoCommand: ParsableCommand {
             throw error
         }
         // The terminal is ours again: say how it ended.
+        if let line = driver.summaryLine { print("fluid demo: \(line); log \(logPath)") }
         switch exit {
         case .quit: break
         case .signal(let sig):

@@ -6,7 +6,7 @@ import XCTest
 /// with `tmux capture-pane -p`. Waits have generous deadlines and assert what the
 /// screen shows, never how fast.
 final class DemoEndToEndTests: XCTestCase {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
+    static let packageRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let binary = packageRoot.appendingPathComponent(".build/release/fluid").path
 
@@ -14,23 +14,41 @@ final class DemoEndToEndTests: XCTestCase {
     let socket = "fluid-e2e-\(getpid())"
     let session = "demo"
 
+    /// Runs tmux and returns its stdout and stderr. Spawned with posix_spawn, not
+    /// Foundation's Process: a tmux server forked from a Process child on Linux
+    /// never answers its clients ("no server running"). Output goes through a file,
+    /// since the forked server would keep a pipe open.
     @discardableResult
     func tmux(_ args: String...) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["tmux", "-u", "-L", socket] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        let outPath = NSTemporaryDirectory() + "fluid-e2e-tmux-\(getpid())-\(UUID().uuidString).out"
+        defer { try? FileManager.default.removeItem(atPath: outPath) }
+        let argv = ["tmux", "-u", "-L", socket] + args
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let cargs = argv.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, "tmux", &actions, nil, cargs, environ)
+        guard rc == 0 else { throw TmuxFailed(args: args, status: rc, output: "posix_spawnp: \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        // WIFEXITED && WEXITSTATUS == 0, spelled out (the macros are not imported).
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw TmuxFailed(args: args, status: status, output: text)
+        }
+        return text
     }
 
-    func screen() -> String { (try? tmux("capture-pane", "-p", "-t", session)) ?? "" }
+    struct TmuxFailed: Error { let args: [String]; let status: Int32; let output: String }
 
-    func sessionAlive() -> Bool { (try? tmux("has-session", "-t", session)).map { _ in true } ?? false }
+    func screen() -> String {
+        do { return try tmux("capture-pane", "-p", "-t", session) } catch { return "(no screen: \(error))" }
+    }
 
     /// Polls the screen until `condition` holds; fails with the last screen if the
     /// deadline passes (a generous one: this is a liveness check, not a timing test).
@@ -69,6 +87,7 @@ final class DemoEndToEndTests: XCTestCase {
     }
 
     func testCrashAndReviveTheMasterThenQuit() throws {
+        continueAfterFailure = false
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             return XCTFail("\(Self.binary) is missing: build it first with `swift build -c release` (or `make`)")
         }
@@ -80,7 +99,7 @@ final class DemoEndToEndTests: XCTestCase {
         let env = ProcessInfo.processInfo.environment
         let data = ["MNIST_DIR", "FLUID_DATA"].compactMap { k in env[k].map { "\(k)='\($0)' " } }.joined()
         let command = "cd '\(Self.packageRoot.path)' && TERM=xterm-256color FLUID_DEMO_LOG='\(log)' \(data)"
-            + "exec '\(Self.binary)' demo --kind fluid --mode ha"
+            + "'\(Self.binary)' demo --kind fluid --mode ha; echo FLUID-DEMO-EXIT=$?; sleep 60"
         try tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command)
         var seenPids = Set<Int32>()
         defer {
@@ -89,8 +108,9 @@ final class DemoEndToEndTests: XCTestCase {
         }
 
         var s = waitFor("plan ha-100 with both devices up") {
-            Self.header($0).contains("ha-100") && Self.masterState($0) == "UP"
+            (Self.header($0).contains("ha-100") && Self.masterState($0) == "UP") || $0.contains("FLUID-DEMO-EXIT=")
         }
+        XCTAssertFalse(s.contains("FLUID-DEMO-EXIT="), "fluid demo exited at start:\n\(s)")
         seenPids.formUnion(Self.pids(s))
         XCTAssertEqual(seenPids.count, 2, "expected the two node pids on screen:\n\(s)")
 
@@ -107,22 +127,25 @@ final class DemoEndToEndTests: XCTestCase {
         seenPids.formUnion(Self.pids(s))
 
         try tmux("send-keys", "-t", session, "q")
-        let deadline = Date().addingTimeInterval(30)
-        while sessionAlive(), Date() < deadline { usleep(200_000) }
-        XCTAssertFalse(sessionAlive(), "fluid demo did not exit on q; screen:\n\(screen())")
+        // The shell prints the exit status once the demo is gone (and keeps the pane
+        // open, so a failure's message stays readable).
+        s = waitFor("fluid demo to exit on q") { $0.contains("FLUID-DEMO-EXIT=") }
+        XCTAssertTrue(s.contains("FLUID-DEMO-EXIT=0"), "fluid demo exited with an error:\n\(s)")
 
         // No node process left: neither the pids we saw nor any `fluid node` child of this binary.
         for pid in seenPids {
             XCTAssertNotEqual(kill(pid, 0), 0, "node pid \(pid) is still running after quit")
         }
+        let pgrepOut = NSTemporaryDirectory() + "fluid-e2e-pgrep-\(getpid()).out"
+        FileManager.default.createFile(atPath: pgrepOut, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: pgrepOut) }
         let pgrep = Process()
         pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        pgrep.arguments = ["pgrep", "-f", "\(Self.binary) node"]
-        let out = Pipe()
-        pgrep.standardOutput = out
+        pgrep.arguments = ["pgrep", "-f", "fluid node"]  // others may run nodes too: only ours count
+        pgrep.standardOutput = FileHandle(forWritingAtPath: pgrepOut)
         try pgrep.run()
-        let left = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         pgrep.waitUntilExit()
+        let left = (try? String(contentsOfFile: pgrepOut, encoding: .utf8)) ?? ""
         let ours = left.split(separator: "\n").compactMap { Int32($0) }.filter { seenPids.contains($0) }
         XCTAssertTrue(ours.isEmpty, "fluid node processes left: \(ours)")
     }
