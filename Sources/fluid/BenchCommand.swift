@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
 
     @Argument(help: "kernels | cluster | paper") var suite: Suite
     @Flag(help: "Print one JSON object instead of a table.") var json = false
-    @Option(help: "kernels: measurement passes; each figure is the best of them.") var rounds = 3
+    @Option(help: "kernels (default 3) / paper (default 2): measurement passes; each figure is the best of them.") var rounds: Int?
     @Option(help: "paper: folder for paper.md, paper.json, paper.svg ('' writes nothing)") var out = "results"
     @Option(help: "paper: kinds, comma-separated") var kinds = "static,dynamic,fluid"
     @Option(help: "paper: links, comma-separated (loopback, wifi-edge)") var links = "loopback,wifi-edge"
@@ -50,7 +50,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         switch suite {
         case .kernels:
-            let report = KernelBench.run(rounds: rounds)
+            let report = KernelBench.run(rounds: rounds ?? 3)
             if json {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.sortedKeys]
@@ -118,6 +118,7 @@ struct BenchCommand: ParsableCommand {
         o.accuracyImages = max(0, accuracyImages)
         o.accuracyCap = max(o.window, accuracyCap)
         if noPin { o.pinNodes = false }
+        o.rounds = max(1, rounds ?? 2)
         o.progress = BenchCommand.progress
         BenchCommand.progress("bench paper: \(o.kinds.count) kinds × \(o.links.count) links × 4 scenarios; load average \(BenchMachine.loadAverage().map { String($0) } ?? "?")")
         let report = PaperBench.run(o)

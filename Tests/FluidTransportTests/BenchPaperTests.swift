@@ -25,7 +25,7 @@ final class BenchPaperTests: XCTestCase {
         p.currentDirectoryURL = Self.packageRoot
         p.arguments = ["bench", "paper", "--json", "--kinds", "static", "--links", "loopback",
                        "--warmup", "0.3", "--window", "1", "--accuracy-images", "300", "--accuracy-cap", "2",
-                       "--out", out.path]
+                       "--rounds", "1", "--out", out.path]
         let stdout = Pipe(), stderr = Pipe()
         p.standardOutput = stdout
         p.standardError = stderr

@@ -22,6 +22,8 @@ public enum PaperBench {
         public var window = 5.0
         public var accuracyImages = 10_000
         public var accuracyCap = 20.0
+        /// Passes over the whole matrix; each row keeps its best throughput (see `merge`).
+        public var rounds = 2
         /// Each node on its own core (`CorePinning`).
         public var pinNodes = ProcessInfo.processInfo.activeProcessorCount >= 2
         /// Template for every cluster (test set, weights, executable, batch); kind, mode
@@ -39,20 +41,25 @@ public enum PaperBench {
         var machine = BenchMachine.current()
         var rows: [PaperRow] = []
         var lost: [String: Int] = [:]
-        for link in o.links {
-            for kind in o.kinds {
-                let wanted = o.scenarios
-                // The Worker's SIGKILL ends cluster A, so the both-alive rows come first.
-                let groupA = [PaperScenario.bothHA, .bothHT, .masterOnly].filter(wanted.contains)
-                if !groupA.isEmpty {
-                    let (r, l) = runCluster(kind: kind, link: link, scenarios: groupA, o: o)
-                    rows += r
-                    lost["\(kind.rawValue)/\(link.name)/A"] = l
-                }
-                if wanted.contains(.workerOnly) {
-                    let (r, l) = runCluster(kind: kind, link: link, scenarios: [.workerOnly], o: o)
-                    rows += r
-                    lost["\(kind.rawValue)/\(link.name)/B"] = l
+        for round in 0..<max(1, o.rounds) {
+            var ro = o
+            // Accuracy needs the whole test set once; later rounds only re-take throughput.
+            if round > 0 { ro.accuracyImages = 0 }
+            for link in o.links {
+                for kind in o.kinds {
+                    let wanted = o.scenarios
+                    // The Worker's SIGKILL ends cluster A, so the both-alive rows come first.
+                    let groupA = [PaperScenario.bothHA, .bothHT, .masterOnly].filter(wanted.contains)
+                    if !groupA.isEmpty {
+                        let (r, l) = runCluster(kind: kind, link: link, scenarios: groupA, o: ro)
+                        rows = merge(rows, r)
+                        lost["\(kind.rawValue)/\(link.name)/A\(round + 1)"] = l
+                    }
+                    if wanted.contains(.workerOnly) {
+                        let (r, l) = runCluster(kind: kind, link: link, scenarios: [.workerOnly], o: ro)
+                        rows = merge(rows, r)
+                        lost["\(kind.rawValue)/\(link.name)/B\(round + 1)"] = l
+                    }
                 }
             }
         }
@@ -69,9 +76,34 @@ public enum PaperBench {
                            durationS: (Date().timeIntervalSince(started) * 10).rounded() / 10,
                            settings: .init(warmupS: o.warmup, windowS: o.window, accuracyImages: o.accuracyImages,
                                            accuracyCapS: o.accuracyCap, batch: o.base.batchSize, windowBatches: o.base.windowBatches,
-                                           pinnedNodes: o.pinNodes),
+                                           pinnedNodes: o.pinNodes, rounds: max(1, o.rounds)),
                            links: o.links, models: o.kinds.map { model($0, o.base) }, rows: rows,
                            checks: PaperChecks.evaluate(rows, links: o.links.map(\.name), lost: lost))
+    }
+
+    /// Keeps, per (kind, scenario, link), the round with the highest throughput (the one
+    /// least disturbed by other work on the machine) — with the first round's accuracy,
+    /// which covered the whole test set. A row measured without error wins over one with.
+    static func merge(_ rows: [PaperRow], _ new: [PaperRow]) -> [PaperRow] {
+        var out = rows
+        for n in new {
+            guard let i = out.firstIndex(where: { $0.kind == n.kind && $0.scenario == n.scenario && $0.link == n.link }) else {
+                out.append(n)
+                continue
+            }
+            let old = out[i]
+            var best = old
+            if old.error != nil && n.error == nil || (n.error == nil && n.imgPerS > old.imgPerS) {
+                best = n
+                if old.error == nil, old.accuracyImages > n.accuracyImages {
+                    best.accuracy = old.accuracy
+                    best.accuracyImages = old.accuracyImages
+                }
+            }
+            best.rounds = old.rounds + 1
+            out[i] = best
+        }
+        return out
     }
 
     /// One cluster run over `scenarios` (in the order both-ha, both-ht, master-only, or

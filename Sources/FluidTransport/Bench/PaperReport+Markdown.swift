@@ -34,6 +34,7 @@ extension PaperReport {
         md += "- machine: \(machine.cpu), \(machine.cores) cores, \(machine.os); load average "
         md += "\(machine.loadStart.map { PaperChecks.fmt($0, 2) } ?? "?") at start, \(machine.loadEnd.map { PaperChecks.fmt($0, 2) } ?? "?") at end\n"
         md += "- per row: plan reached, \(PaperChecks.fmt(settings.warmupS)) s warm-up, \(PaperChecks.fmt(settings.windowS)) s measuring window; "
+        md += "best of \(settings.rounds) rounds over the whole matrix (accuracy from the first); "
         md += "source unthrottled, \(settings.batch) images per request frame (\(links.compactMap { l in l.batch.map { "\($0) on \(l.name)" } }.joined(separator: ", ").nilIfEmpty ?? "all links")), \(settings.windowBatches) frames in flight per device; "
         md += settings.pinnedNodes ? "each node pinned to its own core (Master cpu0, Worker cpu1: one device = one core), the source unpinned\n"
             : "nodes not pinned\n"

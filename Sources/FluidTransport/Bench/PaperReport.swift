@@ -87,6 +87,8 @@ public struct PaperRow: Codable, Sendable, Equatable {
     public var batch: Int?
     /// The first window was disturbed (plan changed) and the row was measured again.
     public var retried = false
+    /// Rounds this row was measured in (its figures are the best round's).
+    public var rounds = 1
 
     public init(kind: ModelKind, scenario: PaperScenario, link: String, plan: Plan, m: WindowMeasurement?, error: String? = nil) {
         self.kind = kind.rawValue; self.scenario = scenario.rawValue; self.link = link
@@ -103,7 +105,7 @@ public struct PaperRow: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, scenario, link, plan, accuracy, lost, error, batch, retried
+        case kind, scenario, link, plan, accuracy, lost, error, batch, retried, rounds
         case imgPerS = "img_per_s", accuracyImages = "accuracy_images", unavailablePerS = "unavailable_per_s"
         case windowS = "window_s", cpuSource = "cpu_source", cpuMaster = "cpu_master", cpuWorker = "cpu_worker"
     }
@@ -128,6 +130,7 @@ public struct PaperRow: Codable, Sendable, Equatable {
         try c.encodeIfPresent(error, forKey: .error)
         try c.encodeIfPresent(batch, forKey: .batch)
         try c.encode(retried, forKey: .retried)
+        try c.encode(rounds, forKey: .rounds)
     }
 }
 
@@ -176,9 +179,10 @@ public struct PaperReport: Codable, Sendable {
         public var windowBatches: Int
         /// Master on core 0, Worker on core 1 (`CorePinning`); the source unpinned.
         public var pinnedNodes: Bool
+        public var rounds: Int
         enum CodingKeys: String, CodingKey {
             case warmupS = "warmup_s", windowS = "window_s", accuracyImages = "accuracy_images"
-            case accuracyCapS = "accuracy_cap_s", batch, windowBatches = "window_batches", pinnedNodes = "pinned_nodes"
+            case accuracyCapS = "accuracy_cap_s", batch, windowBatches = "window_batches", pinnedNodes = "pinned_nodes", rounds
         }
     }
 
