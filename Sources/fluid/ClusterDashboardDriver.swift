@@ -35,6 +35,9 @@ final class ClusterDashboardDriver: DashboardDriver {
     /// Offered-rate ladder for `+`/`-` (images/s); above the top is "unthrottled".
     static let rates: [Double] = [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000]
     static let historyLength = 240
+    /// Device-down causes that we brought about: faults from the keys, and the
+    /// controller restarting or stopping the nodes (kind switch, quit).
+    static let expectedCauses: Set<String> = ["kill", "hang", "restart", "stop"]
 
     /// Loads the test set, spawns both nodes and waits for the full plan (before
     /// curses takes the terminal, so start-up errors print normally).
@@ -75,7 +78,7 @@ final class ClusterDashboardDriver: DashboardDriver {
         switch e.kind {
         case .plan(_, let reason, _, _, _):
             planReason = reason
-        case .deviceDown(let role, let cause, _, _) where !["kill", "hang"].contains(cause):
+        case .deviceDown(let role, let cause, _, _) where !Self.expectedCauses.contains(cause) && !stopped:
             // Not one of ours: a node crashed or exited by itself. The cluster fails
             // over as it would for a fault; if no node is left, the demo stops.
             d.text = "\(role == .master ? "Master" : "Worker") stopped unexpectedly · " + d.text
