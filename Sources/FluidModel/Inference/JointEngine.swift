@@ -150,6 +150,22 @@ public final class JointEngine {
         let f = ownChannels.count
         if l == 3 { return UnsafeBufferPointer(start: features, count: activationCount(after: 3, channels: f)) }
         guard l == 1 || l == 2 else { return UnsafeBufferPointer(start: staging, count: 0) }
+        return UnsafeBufferPointer(start: staging, count: pack(after: l, into: staging))
+    }
+
+    /// The same as a new array, packed straight into it (no staging copy): what a node
+    /// hands to its wire encoder. Empty for l outside 1…2.
+    public func ownActivationArray(after l: Int) -> [Float] {
+        guard l == 1 || l == 2 else { return [] }
+        let n = activationCount(after: l, channels: ownChannels.count)
+        return [Float](unsafeUninitializedCapacity: n) { dst, done in
+            done = dst.baseAddress.map { pack(after: l, into: $0) } ?? 0
+        }
+    }
+
+    /// Packs the own channels after layer l (1 or 2) into `out` [N, side, side, own]; returns the floats written.
+    private func pack(after l: Int, into out: UnsafeMutablePointer<Float>) -> Int {
+        let f = ownChannels.count
         let (map, padSide) = l == 1 ? (act1, 16) : (act2, 9)
         let side = Self.sides[l], s = width
         var k = 0
@@ -157,12 +173,23 @@ public final class JointEngine {
             for y in 0..<side {
                 for x in 0..<side {
                     let src = map + ((b * padSide + y + 1) * padSide + x + 1) * s + ownLo
-                    (staging + k).update(from: src, count: f)
+                    Self.copy(src, to: out + k, count: f)
                     k += f
                 }
             }
         }
-        return UnsafeBufferPointer(start: staging, count: k)
+        return k
+    }
+
+    /// One pixel's channels: 8 floats (each side of `100`) as one SIMD move instead of a
+    /// memmove call per pixel, which cost as much as the rest of the exchange.
+    @inline(__always)
+    static func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        if count == 8 {
+            UnsafeMutableRawPointer(dst).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+        } else {
+            for i in 0..<count { dst[i] = src[i] }
+        }
     }
 
     /// Stores the peer's channels after layer l (1 or 2), packed [N, side, side, peer].
@@ -180,7 +207,7 @@ public final class JointEngine {
         for b in 0..<count {
             for y in 0..<side {
                 for x in 0..<side {
-                    (map + ((b * padSide + y + 1) * padSide + x + 1) * s + peerLo).update(from: base + k, count: p)
+                    Self.copy(base + k, to: map + ((b * padSide + y + 1) * padSide + x + 1) * s + peerLo, count: p)
                     k += p
                 }
             }

@@ -18,6 +18,14 @@ public struct WireFrameDecoder: ByteToMessageDecoder {
         }
         guard let h = header, buffer.readableBytes >= WireFormat.headerLength + h.length else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: WireFormat.headerLength)
+        // Joint frames (activations) straight from the buffer; anything else, or anything
+        // malformed, through the general decoder that names the problem.
+        let bulk = buffer.withUnsafeReadableBytes { Message.decodeBulk(type: h.type, payload: UnsafeRawBufferPointer(rebasing: $0.prefix(h.length))) }
+        if let m = bulk {
+            buffer.moveReaderIndex(forwardBy: h.length)
+            context.fireChannelRead(wrapInboundOut(m))
+            return .continue
+        }
         let payload = buffer.readBytes(length: h.length) ?? []
         context.fireChannelRead(wrapInboundOut(try Message.decode(type: h.type, payload: payload)))
         return .continue
@@ -46,7 +54,7 @@ public struct WireFrameEncoder: MessageToByteEncoder {
     public init() {}
 
     public func encode(data: Message, out: inout ByteBuffer) throws {
-        out.writeBytes(data.encodedFrame())
+        data.writeFrame(reserve: { out.reserveCapacity(out.writerIndex + $0) }, write: { out.writeBytes($0) })
     }
 }
 

@@ -81,7 +81,7 @@ extension NodeServer {
                     partial.withUnsafeMutableBufferPointer { e.partialLogits(into: $0.baseAddress!) }
                     own = partial
                 } else if sendOwn {
-                    own = Array(e.ownActivations(after: l))
+                    own = e.ownActivationArray(after: l)
                 }
             }
             loop.execute { self.layerDone(l, of: b, own: own, failure: failure) }
