@@ -41,7 +41,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "cluster: faults per device and kind of fault") var faultRepeats = 8
     @Flag(help: "paper/cluster: do not pin each node to its own core") var noPin = false
     @Option(help: "paper/cluster: images per request frame on loopback (fewer, larger frames keep the source light)") var batch = 128
-    @Option(help: "paper: images per request frame on the wifi-edge link") var edgeBatch = BenchLink.edge.batch ?? 32
+    @Option(help: "paper: images per request frame on the wifi-edge link") var edgeBatch = BenchLink.edge.batch ?? 64
     @Option(help: "paper/cluster: request frames in flight per device") var frames = 8
     @Option(help: "Folder of the weight files <kind>.safetensors") var models = "Assets/models"
     @Option(help: "MNIST folder (default: $FLUID_DATA, ./data/mnist, $MNIST_DIR)") var data: String?
