@@ -241,6 +241,8 @@ final class ClusterDashboardDriver: DashboardDriver {
 
     func setSessionLog(path: String?) throws {
         let c = path == nil ? nil : controller.snapshot()  // before taking `lock` (see `note`)
+        // The file the nodes announced they loaded; before any handshake, the file they will load.
+        let sha = c.map { $0.weightsSHA256 ?? (try? ModelFile.load(path: $0.weightsPath).sha256) ?? "" } ?? ""
         lock.lock(); defer { lock.unlock() }
         try? sessionLog?.close()
         sessionLog = nil
@@ -251,8 +253,9 @@ final class ClusterDashboardDriver: DashboardDriver {
         }
         sessionLog = h
         let header = SessionHeader(kind: c.kind, mode: c.modeSetting, rate: c.rate, duration: nil,
-                                   faults: "", weightsSHA256: "",
-                                   extra: [("source", "fluid demo"), ("started_at", .number(c.t, digits: 3))])
+                                   faults: "", weightsSHA256: sha,
+                                   extra: [("source", "fluid demo"), ("weights", .string(c.weightsPath)),
+                                           ("started_at", .number(c.t, digits: 3))])
         writeLog(header.json.serialized())
     }
 

@@ -1,3 +1,4 @@
+import FluidDashboard
 import Foundation
 import XCTest
 
@@ -95,11 +96,14 @@ final class DemoEndToEndTests: XCTestCase {
             throw XCTSkip("tmux is not installed")
         }
         let log = NSTemporaryDirectory() + "fluid-e2e-\(getpid()).log"
+        let recordings = NSTemporaryDirectory() + "fluid-e2e-rec-\(getpid())"
+        try? FileManager.default.removeItem(atPath: recordings)
+        defer { try? FileManager.default.removeItem(atPath: recordings) }
         // The data folders the demo looks in (DESIGN §6) pass through to the tmux server.
         let env = ProcessInfo.processInfo.environment
         let data = ["MNIST_DIR", "FLUID_DATA"].compactMap { k in env[k].map { "\(k)='\($0)' " } }.joined()
         let command = "cd '\(Self.packageRoot.path)' && TERM=xterm-256color FLUID_DEMO_LOG='\(log)' \(data)"
-            + "'\(Self.binary)' demo --kind fluid --mode ha; echo FLUID-DEMO-EXIT=$?; sleep 60"
+            + "'\(Self.binary)' demo --kind fluid --mode ha --record '\(recordings)'; echo FLUID-DEMO-EXIT=$?; sleep 60"
         try tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command)
         var seenPids = Set<Int32>()
         defer {
@@ -148,5 +152,28 @@ final class DemoEndToEndTests: XCTestCase {
         let left = (try? String(contentsOfFile: pgrepOut, encoding: .utf8)) ?? ""
         let ours = left.split(separator: "\n").compactMap { Int32($0) }.filter { seenPids.contains($0) }
         XCTAssertTrue(ours.isEmpty, "fluid node processes left: \(ours)")
+
+        // The recorded session log names the weights the nodes ran: the shipped file's SHA-256.
+        let logs = try FileManager.default.contentsOfDirectory(atPath: recordings).filter { $0.hasSuffix(".jsonl") }
+        XCTAssertEqual(logs.count, 1, "expected one session log in \(recordings): \(logs)")
+        let session = try SessionLogParser.parse(contentsOf: (recordings as NSString).appendingPathComponent(logs[0]))
+        let weights = Self.packageRoot.appendingPathComponent("Assets/models/fluid.safetensors").path
+        let expected = try Self.sha256(ofFile: weights)
+        XCTAssertEqual(expected.count, 64)
+        XCTAssertEqual(session.header.fields["weights_sha256"]?.string, expected, "header: \(session.header.fields)")
+        XCTAssertNotNil(session.summary, "the log ends with the summary written at quit")
+    }
+
+    /// `sha256sum FILE`, independent of the code under test.
+    static func sha256(ofFile path: String) throws -> String {
+        let out = Pipe()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["sha256sum", path]
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
     }
 }

@@ -58,6 +58,7 @@ extension ClusterController {
             }
             l.hello = h
             nodePlans[l.role] = nil
+            nodeWeights[l.role] = h.weightsSHA256
             detector.watch(l.role, now: now)
             deviceUp(l.role)
             return

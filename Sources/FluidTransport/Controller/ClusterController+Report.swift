@@ -79,6 +79,8 @@ extension ClusterController {
     public func snapshot() -> ClusterSnapshot {
         onLoop {
             ClusterSnapshot(t: self.t, kind: self.config.kind, modeSetting: self.modeSetting, runningMode: self.runningMode,
+                            weightsSHA256: self.nodeWeights[.master] ?? self.nodeWeights[.worker],
+                            weightsPath: self.config.weightsPath(for: self.config.kind),
                             plan: self.announced?.plan ?? .none, planEpoch: self.announced?.epoch ?? 0,
                             leader: self.announced?.leader, rate: self.rate,
                             master: self.samples.last?.master.with(state: self.deviceState(.master)) ?? self.deviceSample(.master, imagesPerSecond: 0),

@@ -43,6 +43,8 @@ public final class ClusterController: @unchecked Sendable {
     var announced: PlanAnnouncement?
     /// The latest plan each node relayed.
     var nodePlans: [Role: PlanAnnouncement] = [:]
+    /// SHA-256 of the weight file each node loaded, from its hello (cleared on a kind switch).
+    var nodeWeights: [Role: String] = [:]
     var modeSetting: ModeSetting
     var runningMode: Mode
     var auto = AutoMode()
@@ -223,6 +225,7 @@ public final class ClusterController: @unchecked Sendable {
             self.config.kind = kind
             self.announced = nil
             self.nodePlans.removeAll()
+            self.nodeWeights.removeAll()
             self.emit(.kind(kind))
         }
         try spawnNodes()

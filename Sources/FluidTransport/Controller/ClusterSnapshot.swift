@@ -9,6 +9,11 @@ public struct ClusterSnapshot: Sendable {
     /// What the user asked for, and the mode the cluster runs (differs in auto).
     public var modeSetting: ModeSetting
     public var runningMode: Mode
+    /// SHA-256 (hex) of the weight file the nodes loaded, as their hellos announced it
+    /// (both must match); nil until a node of the current kind has shaken hands.
+    public var weightsSHA256: String?
+    /// The weight file of `kind` the nodes are started with.
+    public var weightsPath: String
     /// The leader's latest plan (`.none` before the first one).
     public var plan: Plan
     public var planEpoch: UInt64
