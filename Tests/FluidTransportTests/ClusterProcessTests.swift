@@ -1,3 +1,4 @@
+import FluidModel
 import Foundation
 import XCTest
 
@@ -23,6 +24,9 @@ final class ClusterProcessTests: XCTestCase {
         let s = try Session(out)
         XCTAssertEqual(s.header?["format"] as? String, "fluid-session", file: file, line: line)
         XCTAssertEqual(s.header?["version"] as? Int, 1, file: file, line: line)
+        // The header names the weights the nodes loaded by their SHA-256.
+        let weights = FluidBinary.packageRoot.appendingPathComponent("Assets/models/\(kind).safetensors").path
+        XCTAssertEqual(s.header?["weights_sha256"] as? String, try ModelFile.load(path: weights).sha256, file: file, line: line)
         guard let summary = s.summary else { XCTFail("no summary line", file: file, line: line); return s }
         let context = "\(kind)/\(mode) plans \(s.plans.map { "\($0.t):\($0.plan)" })"
 
@@ -86,6 +90,23 @@ final class ClusterProcessTests: XCTestCase {
         let failovers = s.summary?["failovers"] as? [[String: Any]] ?? []
         XCTAssertEqual(failovers.count, 4)
         XCTAssertTrue(failovers.allSatisfy { $0["resume_ms"] is Double }, "\(failovers)")
+    }
+
+    /// In HA both devices compute every image, so each device is credited with the HA rate
+    /// (the Worker is not shown idle), while the cluster total counts each image once.
+    func testFluidHACreditsBothDevicesWithEveryImage() throws {
+        let s = try runScenario(kind: "fluid", mode: "ha", duration: 3, steps: [], initial: "ha-100")
+        let joint = s.samples.filter { $0["plan"] as? String == "ha-100" && ($0["throughput"] as? Double ?? 0) > 0 }
+        XCTAssertFalse(joint.isEmpty, "no ha-100 sample with answers")
+        for sample in joint {
+            let d = sample["devices"] as? [String: [String: Any]]
+            let master = d?["master"]?["img_s"] as? Double ?? 0, worker = d?["worker"]?["img_s"] as? Double ?? 0
+            let total = sample["throughput"] as? Double ?? 0
+            // Counters come from heartbeats 50 ms apart: equal shares within a factor of 2.
+            XCTAssertGreaterThan(worker, master / 2, "the Worker's share of the joint images: \(sample)")
+            XCTAssertGreaterThan(master, worker / 2, "\(sample)")
+            XCTAssertLessThan(total, 1.5 * max(master, worker), "the total counts an image once, not per device: \(sample)")
+        }
     }
 
     func testFluidHTEachDeviceAloneRunsItsHalf() throws {

@@ -83,7 +83,6 @@ extension ClusterController {
                 window.unavailable += 1
             } else {
                 window.predicted += 1
-                window.perDevice[device, default: 0] += 1
                 window.latenciesMs.append(Double(latency) / 1e6)
                 if Int(label) == Int(config.testSet.labels[Int(id % UInt64(config.testSet.count))]) {
                     correct += 1; window.correct += 1

@@ -6,7 +6,6 @@ struct SampleWindow {
     var predicted = 0
     var correct = 0
     var unavailable = 0
-    var perDevice: [Role: Int] = [:]
     var latenciesMs: [Double] = []
 
     mutating func reset() { self = SampleWindow() }
