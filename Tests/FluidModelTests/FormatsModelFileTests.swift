@@ -58,25 +58,24 @@ final class FormatsModelFileTests: XCTestCase {
         return try st.encode()
     }
 
-    private func assertModelError(_ bytes: [UInt8], _ expected: ModelFileError.Problem,
+    private func assertModelError(_ bytes: [UInt8], _ expected: ModelFileProblem,
                                   file: StaticString = #filePath, line: UInt = #line) throws {
-        let dir = try makeTempDirectory(self)
-        let path = dir + "/bad.safetensors"
-        try writeFile(bytes, path)
-        XCTAssertThrowsError(try ModelFile.load(path: path), file: file, line: line) { error in
-            guard let e = error as? ModelFileError else { return XCTFail("\(error)", file: file, line: line) }
-            XCTAssertEqual(e.problem, expected, file: file, line: line)
-            XCTAssertTrue(e.description.hasPrefix(path + ": "), "names the file: \(e)", file: file, line: line)
-        }
+        try assertLoadFails(bytes, expected, file: file, line: line)
     }
 
-    private func assertFormatError(_ bytes: [UInt8], _ expected: SafetensorsError.Problem,
+    private func assertFormatError(_ bytes: [UInt8], _ expected: SafetensorsProblem,
                                    file: StaticString = #filePath, line: UInt = #line) throws {
+        try assertLoadFails(bytes, expected, file: file, line: line)
+    }
+
+    /// `ModelFile.load` refuses `bytes` with `expected`, naming the file.
+    private func assertLoadFails<P: FileProblem>(_ bytes: [UInt8], _ expected: P,
+                                                 file: StaticString, line: UInt) throws {
         let dir = try makeTempDirectory(self)
         let path = dir + "/bad.safetensors"
         try writeFile(bytes, path)
         XCTAssertThrowsError(try ModelFile.load(path: path), file: file, line: line) { error in
-            guard let e = error as? SafetensorsError else { return XCTFail("\(error)", file: file, line: line) }
+            guard let e = error as? FileError<P> else { return XCTFail("\(error)", file: file, line: line) }
             XCTAssertEqual(e.problem, expected, file: file, line: line)
             XCTAssertTrue(e.description.hasPrefix(path + ": "), "names the file: \(e)", file: file, line: line)
         }

@@ -1,32 +1,21 @@
 /// A weight file is valid safetensors but not a usable Fluid model; `description` names the file.
-public struct ModelFileError: Error, CustomStringConvertible, Equatable {
-    /// One case per check, so that callers and tests can tell them apart.
-    public enum Problem: Equatable, Sendable {
-        case missingFormatVersion
-        case unsupportedFormatVersion(String)
-        case missingMetadata(String)
-        case badMetadata(key: String, value: String, allowed: [String])
-        case missingTensor(String)
-        case unexpectedTensor(String)
-        case wrongShape(String, found: [Int], expected: [Int])
-        /// `connectivity` says triangular but a weight it forbids is not zero (which one).
-        case notTriangular(String)
-        case inconsistent(String)
-    }
+public typealias ModelFileError = FileError<ModelFileProblem>
 
-    public let path: String
-    public let problem: Problem
+/// One case per check of a Fluid weight file beyond the safetensors format.
+public enum ModelFileProblem: FileProblem {
+    case missingFormatVersion
+    case unsupportedFormatVersion(String)
+    case missingMetadata(String)
+    case badMetadata(key: String, value: String, allowed: [String])
+    case missingTensor(String)
+    case unexpectedTensor(String)
+    case wrongShape(String, found: [Int], expected: [Int])
+    /// `connectivity` says triangular but a weight it forbids is not zero (which one).
+    case notTriangular(String)
+    case inconsistent(String)
 
-    public init(path: String, problem: Problem) {
-        self.path = path
-        self.problem = problem
-    }
-
-    public var description: String { "\(path): \(reason)" }
-
-    /// The problem without the file name.
     public var reason: String {
-        switch problem {
+        switch self {
         case .missingFormatVersion:
             return "no format_version in __metadata__: not a Fluid weight file (write it with `fluid train`)"
         case .unsupportedFormatVersion(let v):

@@ -1,52 +1,41 @@
 /// A safetensors file could not be read or written; `description` names the file and the problem.
-public struct SafetensorsError: Error, CustomStringConvertible, Equatable {
-    /// One case per check, so that callers and tests can tell them apart.
-    public enum Problem: Equatable, Sendable {
-        case unreadable(String)
-        case unwritable(String)
-        /// Shorter than the 8-byte header length, or the data section ends before the tensors do.
-        case truncated(size: Int, needed: Int)
-        /// The 8-byte header length points past the end of the file.
-        case headerLengthBeyondFile(headerLength: UInt64, fileSize: Int)
-        /// The header is longer than the reference implementation accepts (100 MB).
-        case headerTooLarge(UInt64)
-        /// The header is not the JSON object the format prescribes (reason).
-        case badJSON(String)
-        /// A dtype name the format does not define.
-        case unknownDType(tensor: String, dtype: String)
-        /// A dtype the format defines but this loader does not use (only F32).
-        case unsupportedDType(tensor: String, dtype: String)
-        /// data_offsets span a different number of bytes than dtype × shape needs.
-        case shapeOffsetMismatch(tensor: String, shape: [Int], dtype: String, bytes: Int, needed: Int)
-        /// data_offsets reversed, or past the end of the data section.
-        case offsetsOutOfRange(tensor: String, begin: Int, end: Int, dataSize: Int)
-        /// Two tensors share bytes.
-        case overlappingOffsets(String, String)
-        /// Bytes of the data section belong to no tensor (a hole or trailing bytes).
-        case uncoveredBytes(begin: Int, end: Int)
-        /// A NaN or ±Inf value (kind is "NaN", "+Inf" or "-Inf").
-        case nonFinite(tensor: String, index: Int, kind: String)
-        /// The same tensor name twice (writer).
-        case duplicateTensor(String)
-        /// A tensor's data does not hold shape × dtype bytes (writer).
-        case inconsistentTensor(String)
-        /// Asked for a tensor the file does not have.
-        case missingTensor(String)
-    }
+public typealias SafetensorsError = FileError<SafetensorsProblem>
 
-    public let path: String
-    public let problem: Problem
+/// One case per check of the safetensors format (reader and writer).
+public enum SafetensorsProblem: FileProblem {
+    case unreadable(String)
+    case unwritable(String)
+    /// Shorter than the 8-byte header length, or the data section ends before the tensors do.
+    case truncated(size: Int, needed: Int)
+    /// The 8-byte header length points past the end of the file.
+    case headerLengthBeyondFile(headerLength: UInt64, fileSize: Int)
+    /// The header is longer than the reference implementation accepts (100 MB).
+    case headerTooLarge(UInt64)
+    /// The header is not the JSON object the format prescribes (reason).
+    case badJSON(String)
+    /// A dtype name the format does not define.
+    case unknownDType(tensor: String, dtype: String)
+    /// A dtype the format defines but this loader does not use (only F32).
+    case unsupportedDType(tensor: String, dtype: String)
+    /// data_offsets span a different number of bytes than dtype × shape needs.
+    case shapeOffsetMismatch(tensor: String, shape: [Int], dtype: String, bytes: Int, needed: Int)
+    /// data_offsets reversed, or past the end of the data section.
+    case offsetsOutOfRange(tensor: String, begin: Int, end: Int, dataSize: Int)
+    /// Two tensors share bytes.
+    case overlappingOffsets(String, String)
+    /// Bytes of the data section belong to no tensor (a hole or trailing bytes).
+    case uncoveredBytes(begin: Int, end: Int)
+    /// A NaN or ±Inf value (kind is "NaN", "+Inf" or "-Inf").
+    case nonFinite(tensor: String, index: Int, kind: String)
+    /// The same tensor name twice (writer).
+    case duplicateTensor(String)
+    /// A tensor's data does not hold shape × dtype bytes (writer).
+    case inconsistentTensor(String)
+    /// Asked for a tensor the file does not have.
+    case missingTensor(String)
 
-    public init(path: String, problem: Problem) {
-        self.path = path
-        self.problem = problem
-    }
-
-    public var description: String { "\(path): \(reason)" }
-
-    /// The problem without the file name.
     public var reason: String {
-        switch problem {
+        switch self {
         case .unreadable(let why): return "cannot read file: \(why)"
         case .unwritable(let why): return "cannot write file: \(why)"
         case .truncated(let size, let needed):
