@@ -19,11 +19,13 @@ extension ClusterController {
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.milliseconds(Int64(config.settings.handshakeTimeout.nanoseconds / 1_000_000)))
             .channelInitializer { channel in
-                let counter = ByteCounter()
-                let handler = SourceChannelHandler(controller: self)
-                return self.config.hooks.install(on: channel, link: .source, isInitiator: true, counter: counter, handler: handler).map {
-                    let l = SourceLink(role: role, channel: channel, counter: counter, openedAt: self.now)
-                    handler.link = l
+                self.config.hooks.installLink(on: channel, kind: .source, isInitiator: true,
+                                              onMessage: { [weak self] m, l in self?.received(m, on: l) },
+                                              onError: { [weak self] error, l, context in
+                                                  if let l { self?.linkClosed(l, reason: "\(error)") }
+                                                  context.close(promise: nil)
+                                              },
+                                              make: { SourceLink(role: role, channel: channel, counter: $0, openedAt: self.now) }).map { l in
                     self.links[role] = l
                     // closeFuture also fires for a connect that failed, so a link never goes stale.
                     channel.closeFuture.whenComplete { _ in self.linkClosed(l, reason: "connection closed") }

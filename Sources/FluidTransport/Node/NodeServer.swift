@@ -131,13 +131,16 @@ public final class NodeServer {
     }
 
     func setUp(channel: Channel, dialed: Bool) -> EventLoopFuture<Void> {
-        let counter = ByteCounter()
-        let handler = NodeChannelHandler(server: self)
-        return config.hooks.install(on: channel, link: dialed ? .peer : .source, isInitiator: dialed,
-                                    counter: counter, handler: handler).map {
-            let c = NodeConnection(id: self.nextConnectionID, channel: channel, counter: counter, dialed: dialed, openedAt: self.now)
+        config.hooks.installLink(on: channel, kind: dialed ? .peer : .source, isInitiator: dialed,
+                                 onMessage: { [weak self] m, c in self?.received(m, on: c) },
+                                 onError: { [weak self] error, c, context in
+                                     if let c { self?.failed(c, error: error) } else { context.close(promise: nil) }
+                                 },
+                                 make: { counter in
+                                     NodeConnection(id: self.nextConnectionID, channel: channel, counter: counter,
+                                                    dialed: dialed, openedAt: self.now)
+                                 }).map { c in
             self.nextConnectionID += 1
-            handler.connection = c
             self.connections[c.id] = c
             if dialed { self.dialConnectionID = c.id }
             // closeFuture also fires for a connect that failed, so no connection goes stale.
