@@ -32,11 +32,15 @@ let package = Package(
 
         .target(name: "FluidKernels", swiftSettings: kernelFlags),
         .target(name: "FluidModel", dependencies: [
-            "FluidKernels", "CZlib",
+            "FluidKernels", "CZlib", "FluidLog",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: kernelFlags),
+        // JSON with ordered keys (session log lines, safetensors header strings) and the
+        // session log's records and reader, shared by the writer (FluidCluster) and the
+        // dashboard's replay; no dependencies, like FluidDashboard.
+        .target(name: "FluidLog"),
         .target(name: "FluidCluster", dependencies: [
-            "FluidModel",
+            "FluidModel", "FluidLog",
         ]),
         .target(name: "FluidTransport", dependencies: [
             "FluidCluster", "FluidModel",
@@ -46,7 +50,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "FluidDashboard"),
+        .target(name: "FluidDashboard", dependencies: ["FluidLog"]),
         .target(name: "FluidTerminal", dependencies: ["CNCurses", "FluidDashboard"]),
         .executableTarget(name: "fluid", dependencies: [
             "FluidKernels", "FluidModel", "FluidCluster", "FluidTransport",

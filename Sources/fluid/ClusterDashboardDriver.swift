@@ -68,7 +68,7 @@ final class ClusterDashboardDriver: DashboardDriver {
 
     // MARK: controller → dashboard
 
-    private func received(_ e: FluidCluster.SessionEvent) {
+    private func received(_ e: SessionEvent) {
         let line = e.json.serialized()
         lock.lock(); defer { lock.unlock() }
         writeLog(line)
@@ -142,11 +142,10 @@ final class ClusterDashboardDriver: DashboardDriver {
 
     private func device(_ role: Role, _ c: ClusterSnapshot) -> DeviceStatus {
         let d = c.device(role)
-        let state = FluidDashboard.DeviceState(rawValue: d.state.rawValue) ?? .down
-        let subnet = state == .up ? PlanJobs.subnet(plan: c.plan.rawValue, device: role == .master ? .master : .worker) : nil
+        let subnet = d.state == .up ? PlanJobs.subnet(plan: c.plan.rawValue, device: role == .master ? .master : .worker) : nil
         // Latency is per request, measured at the source: shown on the devices serving.
         let serving = subnet != nil
-        return DeviceStatus(name: role == .master ? .master : .worker, state: state,
+        return DeviceStatus(name: role == .master ? .master : .worker, state: d.state,
                             isLeader: c.leader == role, subnet: subnet,
                             imagesPerSecond: d.imagesPerSecond,
                             latencyP50ms: serving ? c.lastSample?.latencyP50Ms : nil,

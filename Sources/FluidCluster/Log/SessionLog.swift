@@ -1,12 +1,10 @@
+@_exported import FluidLog
 import FluidModel
 
-/// The JSON Lines session log (DESIGN §8): one header, then samples and events with `t` in
-/// seconds since start, then a summary. The same lines go to stdout (`run --headless`) and
-/// to `--log` files; writers flush per line so a crash leaves a valid prefix.
-public enum SessionLog {
-    public static let format = "fluid-session"
-    public static let version = 1
-}
+// The JSON Lines session log (DESIGN §8): one header, then samples and events with `t` in
+// seconds since start, then a summary. The same lines go to stdout (`run --headless`) and
+// to `--log` files; writers flush per line so a crash leaves a valid prefix. FluidLog
+// holds the format's name and version, JSONValue and the reader (`SessionLogParser`).
 
 public struct SessionHeader: Sendable {
     public var kind: ModelKind
@@ -30,11 +28,6 @@ public struct SessionHeader: Sendable {
                  ("duration", duration.map { .number($0, digits: 3) } ?? .null),
                  ("faults", .string(faults)), ("weights_sha256", .string(weightsSHA256))] + extra)
     }
-}
-
-/// Liveness of a device as the source sees it.
-public enum DeviceState: String, Sendable, Codable {
-    case up, down, hung
 }
 
 public struct DeviceSample: Sendable, Equatable {

@@ -8,17 +8,7 @@ public enum DashboardMode: String, CaseIterable, Sendable {
     case ha, ht, auto
 }
 
-/// A device's liveness as the leader sees it (DESIGN §8 `state`).
-public enum DeviceState: String, CaseIterable, Sendable {
-    case up, down, hung
-}
-
-/// Which of the two devices.
-public enum DeviceName: String, CaseIterable, Sendable {
-    case master, worker
-
-    public var title: String { self == .master ? "Master" : "Worker" }
-}
+// DeviceState and DeviceName (the log's vocabulary) come from FluidLog.
 
 /// What one device reports. Unknown numbers are `nil` and drawn as `–`.
 public struct DeviceStatus: Equatable, Sendable {

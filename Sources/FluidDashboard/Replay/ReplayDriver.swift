@@ -84,7 +84,7 @@ public final class ReplayDriver: DashboardDriver {
         s >= 1 ? String(format: "%g×", s) : String(format: "1/%g×", 1 / s)
     }
 
-    private func apply(_ sample: SessionSample, to s: inout DashboardSnapshot) {
+    private func apply(_ sample: SessionLog.Sample, to s: inout DashboardSnapshot) {
         let f = sample.fields
         s.plan = sample.plan
         s.throughput = sample.throughput
@@ -118,7 +118,7 @@ public final class ReplayDriver: DashboardDriver {
         }
     }
 
-    private func device(_ name: DeviceName, _ sample: SessionSample) -> DeviceStatus {
+    private func device(_ name: DeviceName, _ sample: SessionLog.Sample) -> DeviceStatus {
         guard let d = sample.devices[name] else { return DeviceStatus(name: name, state: .down) }
         let f = d.fields
         let masterUp = sample.devices[.master]?.state == .up

@@ -6,7 +6,7 @@ import Foundation
 /// it deserves an asciicast marker. Unknown events are shown with their name and
 /// scalar fields rather than dropped.
 public enum SessionEventText {
-    public static func dashboardEvent(_ e: SessionEvent, sequence: Int) -> DashboardEvent {
+    public static func dashboardEvent(_ e: SessionLog.Event, sequence: Int) -> DashboardEvent {
         let f = e.fields
         let device = f["device"]?.string.map(deviceTitle)
         let cause = f["cause"]?.string
@@ -64,7 +64,8 @@ public enum SessionEventText {
             guard !["type", "t", "event"].contains(k), let v = f[k] else { return nil }
             switch v {
             case .string(let s): return "\(k)=\(s)"
-            case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? "\(k)=\(Int(d))" : "\(k)=\(d)"
+            case .int(let i): return "\(k)=\(i)"
+            case .number(let d, _): return d == d.rounded() && abs(d) < 1e15 ? "\(k)=\(Int(d))" : "\(k)=\(d)"
             case .bool(let b): return "\(k)=\(b)"
             default: return nil
             }

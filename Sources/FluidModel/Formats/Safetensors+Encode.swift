@@ -1,3 +1,4 @@
+import FluidLog
 import Foundation
 
 extension Safetensors {
@@ -38,22 +39,7 @@ extension Safetensors {
         return out
     }
 
-    /// A JSON string literal for `s` (quotes, backslashes and control characters escaped).
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let h = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal for `s` (quotes, backslashes and control characters escaped),
+    /// as the session log writes its strings.
+    static func jsonString(_ s: String) -> String { JSONValue.string(s).serialized() }
 }
