@@ -14,6 +14,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "MNIST folder; default: $FLUID_DATA, ./data/mnist, $MNIST_DIR.") var data: String?
     @Option(help: "Evaluate the first N test images only.") var limit: Int?
     @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Flag(help: "Also print the accuracy of the files' `100` as an ensemble (logits averaged), e.g. a distillation teacher.")
+    var ensemble = false
 
     func run() throws {
         let files = weights.isEmpty ? ModelKind.allCases.map { "Assets/models/\($0.rawValue).safetensors" } : weights
@@ -49,6 +51,10 @@ struct EvalCommand: ParsableCommand {
                         String(r.file.connectivity.rawValue.prefix(6)).padding(toLength: 6, withPad: " ", startingAt: 0)]
             cols += Subnet.all.map { pct(r.acc[$0.name] ?? 0).leftPad(7) }
             print(cols.joined(separator: " "))
+        }
+        if ensemble, rows.count > 1 {
+            let a = Evaluator.accuracy(ofEnsemble: rows.map(\.file.weights), subnet: .s100, on: test, limit: count)
+            print("ensemble of the \(rows.count) files' 100 (logits averaged): \(pct(a))")
         }
     }
 

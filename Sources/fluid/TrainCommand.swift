@@ -11,8 +11,8 @@ struct TrainCommand: ParsableCommand {
         Epochs per step (--epochs, one number for all steps or a comma list in this order):
           static: 100 · dynamic: 25,50,75,100
           fluid halves: lower,upper,cross,joint,final-cross · fluid paper: 25,50,75,100,u25,u50,later-iterations
-        --teacher FILE (Dynamic, Fluid halves): distil from that model's 100 (scripts/train-models.sh
-        passes the freshly trained Static file).
+        --teacher FILE (Dynamic, Fluid halves): distil from that model's 100; repeat it for an
+        ensemble whose logits are averaged (scripts/train-models.sh passes the Static files).
         The file's metadata records the recipe, the data hashes, the test accuracy of every
         sub-network (acc_25 … acc_u50) and the training time.
         """)
@@ -29,8 +29,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Peak learning rate of Adam (one-cycle).") var lr: Float = Schedules.defaultMaxLR
     @Option(help: "Random shift of training images by up to N pixels (0 = off).") var augment: Int = 0
     @Option(help: "Train on the first N images only (quick runs).") var limit: Int?
-    @Option(help: "Distillation teacher weight file (Dynamic, Fluid halves), e.g. the Static model.")
-    var teacher: String?
+    @Option(help: "Distillation teacher weight file (Dynamic, Fluid halves), e.g. the Static model; repeat for an ensemble.")
+    var teacher: [String] = []
 
     func run() throws {
         guard let k = ModelKind(rawValue: kind) else {
@@ -55,9 +55,9 @@ struct TrainCommand: ParsableCommand {
         o.seed = seed
         o.maxLR = lr
         o.augmentShift = augment
-        if let t = teacher {
-            o.teacher = try ModelFile.load(path: t)
-            o.teacherPath = t
+        for t in teacher {
+            o.teachers.append(try ModelFile.load(path: t))
+            o.teacherPaths.append(t)
         }
         let recipe: TrainingRecipe
         do { recipe = try ModelTraining.recipe(o) } catch { throw ValidationError("\(error)") }

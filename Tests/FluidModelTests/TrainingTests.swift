@@ -115,6 +115,30 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(checked, 24)
     }
 
+    /// An ensemble teacher's logits are the mean of its models' logits (not their sum, not
+    /// the last model's), and a one-model ensemble is a plain forward.
+    func testForwardMeanAveragesTheModelsLogits() {
+        let set = NetFixtures.randomImages(5, seed: 61)
+        let models = (0..<3).map { NetFixtures.randomWeights(seed: 62 + UInt64($0), scale: 0.3).slice(.s100) }
+        let pass = SubnetPass(capacity: 5)
+        let idx = Array(0..<5)
+        set.images.withUnsafeBufferPointer { img in set.labels.withUnsafeBufferPointer { lab in
+            idx.withUnsafeBufferPointer { pass.load(images: img.baseAddress!, labels: lab.baseAddress!, indices: $0) }
+        } }
+        var each: [[Float]] = []
+        for m in models {
+            pass.forward(m, n: 5)
+            each.append(Array(UnsafeBufferPointer(start: pass.logits, count: 50)))
+        }
+        XCTAssertNotEqual(each[0], each[1], "the fixture models must differ")
+        pass.forwardMean(models, n: 5)
+        for j in 0..<50 {
+            XCTAssertEqual(pass.logits[j], (each[0][j] + each[1][j] + each[2][j]) / 3, accuracy: 1e-4, "logit \(j)")
+        }
+        pass.forwardMean([models[1]], n: 5)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: pass.logits, count: 50)), each[1])
+    }
+
     func testShuffleIsARealPermutation() {
         var rng = SplitMix64(seed: 1)
         var a = Array(0..<1000)

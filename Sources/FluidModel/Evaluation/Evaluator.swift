@@ -9,9 +9,15 @@ public enum Evaluator {
     /// Fraction of the first `limit` images (all by default) that `subnet` classifies right.
     public static func accuracy(of weights: CNNWeights, subnet: Subnet, on set: MNISTSet,
                                 limit: Int? = nil) -> Double {
+        accuracy(ofEnsemble: [weights], subnet: subnet, on: set, limit: limit)
+    }
+
+    /// Accuracy of an ensemble: `subnet` of every model, logits averaged (one model: plain).
+    public static func accuracy(ofEnsemble models: [CNNWeights], subnet: Subnet, on set: MNISTSet,
+                                limit: Int? = nil) -> Double {
         let count = min(limit ?? set.count, set.count)
-        guard count > 0 else { return 0 }
-        let w = weights.slice(subnet)
+        guard count > 0, !models.isEmpty else { return 0 }
+        let w = models.map { $0.slice(subnet) }
         let passes = [SubnetPass(capacity: chunk), SubnetPass(capacity: chunk)]
         var correct = [0, 0]
         let chunks = (count + chunk - 1) / chunk
@@ -26,7 +32,7 @@ public enum Evaluator {
                             let lo = k * chunk, n = min(chunk, count - lo)
                             passes[t].load(images: img.baseAddress!, labels: lab.baseAddress!,
                                            indices: UnsafeBufferPointer(rebasing: ind[lo..<(lo + n)]))
-                            passes[t].forward(w, n: n)
+                            passes[t].forwardMean(w, n: n)
                             c += passes[t].countCorrect(n: n)
                         }
                         cor[t] = c

@@ -21,10 +21,11 @@ public enum ModelTraining {
         public var seed: UInt64 = 1
         public var maxLR: Float = Schedules.defaultMaxLR
         public var augmentShift: Int = 0
-        /// Distillation teacher (Dynamic, Fluid halves): normally the Static model file.
-        public var teacher: ModelFile?
-        /// Where the teacher came from, for the metadata.
-        public var teacherPath: String?
+        /// Distillation teachers (Dynamic, Fluid halves): normally Static model files; several
+        /// form an ensemble whose `100` logits are averaged.
+        public var teachers: [ModelFile] = []
+        /// Where each teacher came from, for the metadata.
+        public var teacherPaths: [String] = []
 
         public init(kind: ModelKind) { self.kind = kind }
     }
@@ -35,13 +36,13 @@ public enum ModelTraining {
             if e.count == 1 { return defaults.map { _ in e[0] } }
             return defaults.indices.map { $0 < e.count ? e[$0] : defaults[$0] }
         }
-        let teacher = o.teacher?.weights
+        let teachers = o.teachers.map(\.weights)
         var r: TrainingRecipe
         switch o.kind {
         case .static:
-            r = Schedules.staticModel(epochs: list([5])[0], maxLR: o.maxLR, seed: o.seed)
+            r = Schedules.staticModel(epochs: list([5])[0], maxLR: o.maxLR, teachers: teachers, seed: o.seed)
         case .dynamic:
-            r = Schedules.dynamicModel(epochs: list([6, 6, 4, 4]), maxLR: o.maxLR, teacher: teacher, seed: o.seed)
+            r = Schedules.dynamicModel(epochs: list([6, 6, 4, 4]), maxLR: o.maxLR, teachers: teachers, seed: o.seed)
         case .fluid:
             let conn = o.connectivity ?? .dense
             switch o.schedule ?? defaultFluidSchedule {
@@ -50,7 +51,7 @@ public enum ModelTraining {
                                          connectivity: conn, maxLR: o.maxLR, seed: o.seed)
             case "halves":
                 r = Schedules.fluidHalves(epochs: list([5, 5, 2, 8, 3]), connectivity: conn, maxLR: o.maxLR,
-                                          teacher: teacher, seed: o.seed)
+                                          teachers: teachers, seed: o.seed)
             case let other:
                 throw TrainingError.unknownSchedule(other, allowed: fluidSchedules)
             }
@@ -62,9 +63,13 @@ public enum ModelTraining {
             throw TrainingError.fixedConnectivity(o.kind, r.connectivity)
         }
         r.augmentShift = o.augmentShift
-        if let t = o.teacher, r.stages.contains(where: { $0.teacherWeights != nil }) {
-            r.teacherNote = "\(o.teacherPath.map { ($0 as NSString).lastPathComponent } ?? "file") "
-                + "(kind \(t.kind.rawValue), sha256 \(t.sha256), acc_100 \(t.metadata["acc_100"] ?? "?"))"
+        if !o.teachers.isEmpty, r.stages.contains(where: { !$0.teacherWeights.isEmpty }) {
+            let notes = o.teachers.enumerated().map { i, t in
+                let name = i < o.teacherPaths.count ? (o.teacherPaths[i] as NSString).lastPathComponent : "file \(i + 1)"
+                return "\(name) (kind \(t.kind.rawValue), sha256 \(t.sha256), acc_100 \(t.metadata["acc_100"] ?? "?"))"
+            }
+            r.teacherNote = (o.teachers.count > 1 ? "ensemble of \(o.teachers.count), logits averaged: " : "")
+                + notes.joined(separator: "; ")
         }
         return r
     }

@@ -10,9 +10,15 @@ public enum Schedules {
     public static let defaultMaxLR: Float = 5e-3
 
     /// Static: the dense `100` network, plain training.
-    public static func staticModel(epochs: Double = 5, maxLR: Float = defaultMaxLR, seed: UInt64) -> TrainingRecipe {
-        let stage = TrainingStage(name: "100", losses: [LossTerm(.s100)], trainable: .slice(.s100) + .fcBias,
-                                  trainableDescription: "all", epochs: epochs, lr: .oneCycle(max: maxLR, warmup: 0.25))
+    /// With `teachers` (a control experiment, not the shipped recipe), `100` distils from
+    /// them as Fluid's `100` does (share 0.5, T = 4).
+    public static func staticModel(epochs: Double = 5, maxLR: Float = defaultMaxLR, teachers: [CNNWeights] = [],
+                                   seed: UInt64) -> TrainingRecipe {
+        var stage = TrainingStage(name: "100", losses: [LossTerm(.s100, distill: teachers.isEmpty ? 0 : 0.5)],
+                                  trainable: .slice(.s100) + .fcBias, trainableDescription: "all", epochs: epochs,
+                                  lr: .oneCycle(max: maxLR, warmup: 0.25), teacher: teachers.isEmpty ? nil : .s100,
+                                  temperature: 4)
+        stage.teacherWeights = teachers
         return TrainingRecipe(kind: .static, connectivity: .dense, schedule: "static", stages: [stage], seed: seed)
     }
 
@@ -24,12 +30,12 @@ public enum Schedules {
     /// shares it, so changing it later would change the frozen smaller sub-networks' outputs
     /// and break the guarantee; it is 10 class offsets that balanced MNIST barely needs.
     ///
-    /// With a `teacher` (the Static model), every stage also distils from it (share
-    /// `distill`, temperature 4): with the earlier groups frozen and already right on ~97 %
+    /// With `teachers` (Static models; several = logits averaged), every stage also distils
+    /// from them (share `distill`, temperature 4): with the earlier groups frozen and already right on ~97 %
     /// of the training set, plain cross-entropy leaves the new group almost no signal, while
     /// the teacher's soft targets give it one on every image (measured: 50 97.7 → 98.3 %).
     public static func dynamicModel(epochs: [Double] = [6, 6, 4, 4], maxLR: Float = defaultMaxLR,
-                                    teacher: CNNWeights? = nil, distill: Float = 0.9,
+                                    teachers: [CNNWeights] = [], distill: Float = 0.9,
                                     seed: UInt64) -> TrainingRecipe {
         let nested: [Subnet] = [.s25, .s50, .s75, .s100]
         var stages: [TrainingStage] = []
@@ -37,12 +43,12 @@ public enum Schedules {
             let e = epochs[min(k, epochs.count - 1)]
             let prev = k > 0 ? nested[k - 1] : nil
             var stage = TrainingStage(
-                name: s.name, losses: [LossTerm(s, distill: teacher == nil ? 0 : distill)],
+                name: s.name, losses: [LossTerm(s, distill: teachers.isEmpty ? 0 : distill)],
                 trainable: prev.map { .slice(s) - .slice($0) } ?? .slice(s) + .fcBias,
                 trainableDescription: prev.map { "slice(\(s.name)) − slice(\($0.name))" } ?? "slice(\(s.name)) + fc bias",
                 epochs: e, lr: .oneCycle(max: maxLR, warmup: 0.25),
-                teacher: teacher == nil ? nil : .s100, temperature: 4)
-            stage.teacherWeights = teacher
+                teacher: teachers.isEmpty ? nil : .s100, temperature: 4)
+            stage.teacherWeights = teachers
             stages.append(stage)
         }
         return TrainingRecipe(kind: .dynamic, connectivity: .triangular, schedule: "incremental",
@@ -100,15 +106,15 @@ public enum Schedules {
     ///    logits and can only gain; 4. joint: everything on all deployed losses (100 at
     ///    weight 4), the smaller sub-networks distilling from the teacher; 5. final
     ///    cross: 100's cross blocks alone again, which lifts 100 without touching any half.
-    /// The teacher is `teacher` (the Static model) when given, else 100 itself.
+    /// The teacher is `teachers` (the Static model(s), logits averaged) when given, else 100 itself.
     public static func fluidHalves(epochs: [Double] = [5, 5, 2, 8, 3], connectivity: Connectivity = .dense,
-                                   maxLR: Float = defaultMaxLR, teacher: CNNWeights? = nil,
+                                   maxLR: Float = defaultMaxLR, teachers: [CNNWeights] = [],
                                    seed: UInt64) -> TrainingRecipe {
         func ep(_ i: Int) -> Double { epochs[min(i, epochs.count - 1)] }
         let lr = LRSchedule.oneCycle(max: maxLR, warmup: 0.25)
         let cross = ParameterSet.slice(.s100) - .slice(.s50) - .slice(.u50)
         let crossDesc = "slice(100) − slice(50) − slice(u50) (cross blocks)"
-        let d: Float = 0.7, d100: Float = teacher == nil ? 0 : 0.5
+        let d: Float = 0.7, d100: Float = teachers.isEmpty ? 0 : 0.5
         var stages: [TrainingStage] = [
             TrainingStage(name: "lower", losses: [LossTerm(.s50), LossTerm(.s25)], trainable: .slice(.s50) + .fcBias,
                           trainableDescription: "slice(50) + fc bias", epochs: ep(0), lr: lr),
@@ -123,14 +129,14 @@ public enum Schedules {
                                     LossTerm(.s25, distill: d), LossTerm(.u25, distill: d)],
             trainable: .slice(.s100), trainableDescription: "slice(100) (fc bias frozen)",
             epochs: ep(3), lr: .oneCycle(max: maxLR * 0.6, warmup: 0.1), teacher: .s100, temperature: 4)
-        joint.teacherWeights = teacher
+        joint.teacherWeights = teachers
         stages.append(joint)
         if ep(4) > 0 {
             var final = TrainingStage(
                 name: "final cross", losses: [LossTerm(.s100, distill: d100), LossTerm(.s75, weight: 0.5, distill: d)],
                 trainable: cross, trainableDescription: crossDesc, epochs: ep(4),
                 lr: .oneCycle(max: maxLR * 0.4, warmup: 0.1), teacher: .s100, temperature: 4)
-            final.teacherWeights = teacher
+            final.teacherWeights = teachers
             stages.append(final)
         }
         return TrainingRecipe(kind: .fluid, connectivity: connectivity, schedule: "halves", stages: stages, seed: seed)

@@ -17,6 +17,8 @@ public final class SubnetPass {
     public let logits: UnsafeMutablePointer<Float>
     /// dLogits [capacity, 10]: the caller writes the loss gradient here before `backward`.
     public let dLogits: UnsafeMutablePointer<Float>
+    /// Sum of logits [capacity, 10] while `forwardMean` runs several models.
+    let logitSum: UnsafeMutablePointer<Float>
     public let labels: UnsafeMutablePointer<Int32>
     public let predictions: UnsafeMutablePointer<Int32>
 
@@ -36,12 +38,13 @@ public final class SubnetPass {
         a3 = buf(capacity * 49 * c); da3 = buf(capacity * 49 * c)
         p3 = buf(capacity * 9 * c); dp3 = buf(capacity * 9 * c)
         logits = buf(capacity * CNN.classes); dLogits = buf(capacity * CNN.classes)
+        logitSum = buf(capacity * CNN.classes)
         labels = .allocate(capacity: capacity); labels.initialize(repeating: 0, count: capacity)
         predictions = .allocate(capacity: capacity); predictions.initialize(repeating: 0, count: capacity)
     }
 
     deinit {
-        for p in [x, a1, da1, p1, dp1, a2, da2, p2, dp2, a3, da3, p3, dp3, logits, dLogits] { p.deallocate() }
+        for p in [x, a1, da1, p1, dp1, a2, da2, p2, dp2, a3, da3, p3, dp3, logits, dLogits, logitSum] { p.deallocate() }
         labels.deallocate(); predictions.deallocate()
     }
 
@@ -109,6 +112,23 @@ public final class SubnetPass {
     }
 
     /// Number of correct predictions of the last forward (no gradient).
+    /// Forward of an ensemble: `logits` = the mean of the models' logits (one model: a plain
+    /// forward). Leaves no state for `backward` (teachers and evaluation only).
+    public func forwardMean(_ models: [SubnetWeights], n: Int) {
+        guard models.count > 1 else {
+            if let w = models.first { forward(w, n: n) }
+            return
+        }
+        let m = n * CNN.classes
+        logitSum.update(repeating: 0, count: m)
+        for w in models {
+            forward(w, n: n)
+            for j in 0..<m { logitSum[j] += logits[j] }
+        }
+        let inv = 1 / Float(models.count)
+        for j in 0..<m { logits[j] = logitSum[j] * inv }
+    }
+
     public func countCorrect(n: Int) -> Int {
         Kernels.argmax(logits, n: n, o: CNN.classes, into: predictions)
         var correct = 0

@@ -77,7 +77,12 @@ public final class Trainer {
         var shifts = [Int8](repeating: 0, count: 2 * batch)
         let terms = stage.losses
         var slices = terms.map { weights.slice($0.subnet) }
-        var teacherSlice = stage.teacher.map { (stage.teacherWeights ?? weights).slice($0) }
+        // The teacher: the stage's external models (an ensemble's logits are averaged) or,
+        // with none, the store being trained (refreshed every step).
+        let selfTeacher = stage.teacherWeights.isEmpty
+        var teacherSlices: [SubnetWeights] = stage.teacher.map { t in
+            selfTeacher ? [weights.slice(t)] : stage.teacherWeights.map { $0.slice(t) }
+        } ?? []
         for wk in workers {
             wk.grads = terms.map { SubnetWeights(zerosFor: $0.subnet.channels) }
             wk.loss = [Float](repeating: 0, count: terms.count)
@@ -104,7 +109,7 @@ public final class Trainer {
                 for k in shifts.indices { shifts[k] = Int8(rng.below(span) - recipe.augmentShift) }
             }
             for i in terms.indices { weights.sliceInto(&slices[i]) }
-            if teacherSlice != nil, stage.teacherWeights == nil { weights.sliceInto(&teacherSlice!) }
+            if selfTeacher, !teacherSlices.isEmpty { weights.sliceInto(&teacherSlices[0]) }
 
             let half = (batch + 1) / 2
             order.withUnsafeBufferPointer { ord in
@@ -117,8 +122,8 @@ public final class Trainer {
                             let idx = UnsafeBufferPointer(rebasing: ord[lo..<(lo + n)])
                             wk.pass.load(images: img.baseAddress!, labels: lab.baseAddress!, indices: idx,
                                          shifts: recipe.augmentShift > 0 ? sh.baseAddress! + 2 * t * half : nil)
-                            if let ts = teacherSlice {
-                                wk.pass.forward(ts, n: n)
+                            if !teacherSlices.isEmpty {
+                                wk.pass.forwardMean(teacherSlices, n: n)
                                 wk.teacherLogits.update(from: wk.pass.logits, count: n * CNN.classes)
                             }
                             for (i, term) in terms.enumerated() {
@@ -126,7 +131,7 @@ public final class Trainer {
                                 wk.pass.forward(slices[i], n: n)
                                 let scale = Float(n) / Float(batch) * term.weight
                                 let r = wk.pass.crossEntropy(n: n, scale: scale)
-                                if term.distill > 0, teacherSlice != nil {
+                                if term.distill > 0, !teacherSlices.isEmpty {
                                     wk.pass.mixDistillation(teacher: wk.teacherLogits, n: n, share: term.distill,
                                                             temperature: stage.temperature, scale: scale)
                                 }

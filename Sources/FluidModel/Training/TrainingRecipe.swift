@@ -33,8 +33,9 @@ public struct TrainingStage: Sendable {
     public var lr: LRSchedule
     /// Sub-network whose logits (no gradient) are the soft targets of distilling losses.
     public var teacher: Subnet?
-    /// Weights the teacher runs on; nil = the store being trained (self-distillation).
-    public var teacherWeights: CNNWeights?
+    /// Weights the teacher runs on; several = an ensemble whose logits are averaged; empty =
+    /// the store being trained (self-distillation).
+    public var teacherWeights: [CNNWeights] = []
     public var temperature: Float
 
     public init(name: String, losses: [LossTerm], trainable: ParameterSet, trainableDescription: String,
