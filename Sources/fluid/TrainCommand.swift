@@ -11,8 +11,9 @@ struct TrainCommand: ParsableCommand {
         Epochs per step (--epochs, one number for all steps or a comma list in this order):
           static: 100 · dynamic: 25,50,75,100
           fluid halves: lower,upper,cross,joint,final-cross · fluid paper: 25,50,75,100,u25,u50,later-iterations
-        --teacher FILE (Dynamic, Fluid halves): distil from that model's 100; repeat it for an
-        ensemble whose logits are averaged (scripts/train-models.sh passes the Static files).
+        --teacher FILE (Dynamic, Fluid halves; Static only as a control run): distil from that
+        model's 100; repeat it for an ensemble whose logits are averaged (scripts/train-models.sh
+        passes three Static seeds to Fluid, the shipped Static to Dynamic).
         The file's metadata records the recipe, the data hashes, the test accuracy of every
         sub-network (acc_25 … acc_u50) and the training time.
         """)
@@ -29,7 +30,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Peak learning rate of Adam (one-cycle).") var lr: Float = Schedules.defaultMaxLR
     @Option(help: "Random shift of training images by up to N pixels (0 = off).") var augment: Int = 0
     @Option(help: "Train on the first N images only (quick runs).") var limit: Int?
-    @Option(help: "Distillation teacher weight file (Dynamic, Fluid halves), e.g. the Static model; repeat for an ensemble.")
+    @Option(help: "Distillation teacher weight file, e.g. a Static model; repeat for an ensemble.")
     var teacher: [String] = []
 
     func run() throws {

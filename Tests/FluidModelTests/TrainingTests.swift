@@ -139,6 +139,30 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(Array(UnsafeBufferPointer(start: pass.logits, count: 50)), each[1])
     }
 
+    /// Teachers reach every distilling stage and the metadata names each; a schedule that
+    /// never distils refuses a teacher instead of ignoring it.
+    func testTeachersAreUsedOrRefused() throws {
+        let t1 = ModelFile(weights: NetFixtures.randomWeights(seed: 71), kind: .static, connectivity: .dense)
+        var t2 = ModelFile(weights: NetFixtures.randomWeights(seed: 72), kind: .static, connectivity: .dense)
+        t2.sha256 = "5e55"
+        var o = ModelTraining.Options(kind: .fluid)
+        o.schedule = "halves"
+        o.teachers = [t1, t2]
+        o.teacherPaths = ["a/s1.safetensors", "b/s2.safetensors"]
+        let r = try ModelTraining.recipe(o)
+        let distilling = r.stages.filter { $0.losses.contains { $0.distill > 0 } }
+        XCTAssertFalse(distilling.isEmpty)
+        for st in distilling { XCTAssertEqual(st.teacherWeights, [t1.weights, t2.weights], st.name) }
+        let note = try XCTUnwrap(r.metadata["recipe_teacher"])
+        XCTAssert(note.hasPrefix("ensemble of 2"), note)
+        XCTAssert(note.contains("s1.safetensors") && note.contains("s2.safetensors") && note.contains("sha256 5e55"), note)
+
+        o.schedule = "paper"
+        XCTAssertThrowsError(try ModelTraining.recipe(o)) {
+            XCTAssertEqual($0 as? TrainingError, .teacherUnused("paper"))
+        }
+    }
+
     func testShuffleIsARealPermutation() {
         var rng = SplitMix64(seed: 1)
         var a = Array(0..<1000)

@@ -63,7 +63,10 @@ public enum ModelTraining {
             throw TrainingError.fixedConnectivity(o.kind, r.connectivity)
         }
         r.augmentShift = o.augmentShift
-        if !o.teachers.isEmpty, r.stages.contains(where: { !$0.teacherWeights.isEmpty }) {
+        if !o.teachers.isEmpty, !r.stages.contains(where: { !$0.teacherWeights.isEmpty }) {
+            throw TrainingError.teacherUnused(r.schedule)
+        }
+        if !o.teachers.isEmpty {
             let notes = o.teachers.enumerated().map { i, t in
                 let name = i < o.teacherPaths.count ? (o.teacherPaths[i] as NSString).lastPathComponent : "file \(i + 1)"
                 return "\(name) (kind \(t.kind.rawValue), sha256 \(t.sha256), acc_100 \(t.metadata["acc_100"] ?? "?"))"
@@ -104,6 +107,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case unknownSchedule(String, allowed: [String])
     case fixedConnectivity(ModelKind, Connectivity)
     case badEpochs(String)
+    case teacherUnused(String)
 
     public var description: String {
         switch self {
@@ -111,6 +115,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "unknown schedule '\(s)' (this kind accepts: \(allowed.joined(separator: ", ")))"
         case .fixedConnectivity(let k, let c):
             return "\(k.rawValue) models are always \(c.rawValue)"
+        case .teacherUnused(let s):
+            return "--teacher is not used by the '\(s)' schedule (it distils in: static, dynamic, fluid halves)"
         case .badEpochs(let s):
             return "bad --epochs '\(s)': give a number or a comma-separated list of numbers"
         }

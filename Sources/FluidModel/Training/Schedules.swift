@@ -31,9 +31,10 @@ public enum Schedules {
     /// and break the guarantee; it is 10 class offsets that balanced MNIST barely needs.
     ///
     /// With `teachers` (Static models; several = logits averaged), every stage also distils
-    /// from them (share `distill`, temperature 4): with the earlier groups frozen and already right on ~97 %
-    /// of the training set, plain cross-entropy leaves the new group almost no signal, while
-    /// the teacher's soft targets give it one on every image (measured: 50 97.7 → 98.3 %).
+    /// from them (share `distill`, temperature 4): with the earlier groups frozen and already
+    /// right on ~97 % of the training set, plain cross-entropy leaves the new group almost no
+    /// signal, while the teacher's soft targets give it one on every image (measured: 50
+    /// 97.7 → 98.3 %).
     public static func dynamicModel(epochs: [Double] = [6, 6, 4, 4], maxLR: Float = defaultMaxLR,
                                     teachers: [CNNWeights] = [], distill: Float = 0.9,
                                     seed: UInt64) -> TrainingRecipe {
