@@ -5,7 +5,11 @@
 /// Worker before. Called once at process start (node and source); idempotent.
 public func tuneMallocForLargeFrames() {
     #if os(Linux)
-    // <malloc.h> is not in the Glibc module: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
+    // <malloc.h> is not in the Glibc module: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3,
+    // M_ARENA_MAX = -8. One arena: a thread's own arena gives freed memory back with
+    // MADV_DONTNEED whatever the trim threshold, and the loop allocates frames that the
+    // compute thread frees, so every frame touched fresh zeroed pages again.
+    _ = glibcMallopt(-8, 1)
     _ = glibcMallopt(-3, 64 << 20)
     _ = glibcMallopt(-1, 256 << 20)
     #endif
