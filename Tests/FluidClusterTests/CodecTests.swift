@@ -37,6 +37,33 @@ final class CodecTests: XCTestCase {
         }
     }
 
+    /// The bulk paths the NIO handlers use (requests and joint frames) must produce the very
+    /// bytes / messages of the general codec, and leave anything malformed to it.
+    func testBulkPathsMatchTheGeneralCodec() throws {
+        for m in samples {
+            var bytes: [UInt8] = []
+            var reserved = 0
+            m.writeFrame(reserve: { reserved = $0 }, write: { bytes += Array($0) })
+            XCTAssertEqual(bytes, m.encodedFrame(), "\(m.type)")
+            XCTAssertEqual(reserved, bytes.count, "\(m.type)")
+            let payload = Array(bytes[WireFormat.headerLength...])
+            if let b = payload.withUnsafeBytes({ Message.decodeBulk(type: m.type.rawValue, payload: $0) }) {
+                XCTAssertEqual(b, m, "\(m.type)")
+            }
+        }
+        let request = Message.request(RequestBatch(ids: [10, 11, 12], images: (0..<(3 * 784)).map { UInt8($0 % 251) }))
+        let payload = request.encodedPayload()
+        XCTAssertEqual(payload.withUnsafeBytes { Message.decodeBulk(type: MessageType.request.rawValue, payload: $0) }, request)
+        // One image byte short: not for the bulk path; the general decoder names the problem.
+        let short = Array(payload.dropLast())
+        XCTAssertNil(short.withUnsafeBytes { Message.decodeBulk(type: MessageType.request.rawValue, payload: $0) })
+        XCTAssertThrowsError(try Message.decode(type: MessageType.request.rawValue, payload: short))
+        // A count over the limit is refused by both.
+        var huge = payload
+        huge[0] = 0xff
+        XCTAssertNil(huge.withUnsafeBytes { Message.decodeBulk(type: MessageType.request.rawValue, payload: $0) })
+    }
+
     func testGarbageIsBadMagic() {
         var d = FrameDecoder()
         d.append(Array("GET / HTTP/1.1\r\n".utf8))

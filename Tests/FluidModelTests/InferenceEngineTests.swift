@@ -137,6 +137,31 @@ final class InferenceEngineTests: XCTestCase {
         }
     }
 
+    /// What a node packs straight into its outgoing frame (any alignment) is exactly the
+    /// packed array the wire codec would carry: 8 channels (SIMD path) and 4 (75's Worker).
+    func testPackOwnActivationsToUnalignedBytesMatchesTheArray() throws {
+        let w = randomWeights(.dense, seed: 6)
+        let n = 3
+        let images = randomImages(n, seed: 21)
+        for (role, subnet) in [(Role.master, Subnet.s100), (.worker, .s100), (.worker, .s75)] {
+            let e = JointEngine(weights: w.restricted(to: role), role: role, subnet: subnet, maxBatch: 4)
+            try e.beginBatch(images: images, count: n)
+            for l in 1...2 {
+                e.computeLayer(l)
+                let want = e.ownActivationArray(after: l)
+                XCTAssertEqual(want.count, e.activationCount(after: l, channels: e.ownChannels.count))
+                var raw = [UInt8](repeating: 0xEE, count: 21 + want.count * 4 + 3)
+                let written = raw.withUnsafeMutableBytes { e.packOwnActivations(after: l, toBytes: $0.baseAddress! + 21) }
+                XCTAssertEqual(written, want.count * 4, "\(role) \(subnet) l=\(l)")
+                XCTAssertEqual(Array(raw[21..<(21 + written)]), want.withUnsafeBytes { Array($0) }, "\(role) \(subnet) l=\(l)")
+                XCTAssertEqual(raw[20], 0xEE); XCTAssertEqual(raw[21 + written], 0xEE) // nothing outside
+                XCTAssertTrue(want.contains { $0 != 0 }, "activations should not be all zero")
+            }
+            var dummy: UInt8 = 0
+            XCTAssertEqual(e.packOwnActivations(after: 3, toBytes: &dummy), 0)
+        }
+    }
+
     func testMasterNeverReadsWorkerWeights() throws {
         for conn in Connectivity.allCases {
             let w = randomWeights(conn, seed: 5)

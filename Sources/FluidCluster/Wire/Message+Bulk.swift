@@ -1,7 +1,7 @@
 import FluidModel
 
-/// Copy-free paths for the joint frames (images, activations, partial logits), which carry
-/// hundreds of kilobytes per batch in HA mode: `encodedFrame()` builds the payload in a
+/// Copy-free paths for the bulk frames (source requests; joint images, activations, partial
+/// logits), which carry hundreds of kilobytes per batch: `encodedFrame()` builds the payload in a
 /// ByteWriter and copies it again into the frame, and `decode(type:payload:)` needs the
 /// payload as an array and copies the floats out of it once more. These produce exactly
 /// the same bytes / messages; every other message goes the general way.
@@ -21,6 +21,11 @@ extension Message {
             if bulk.count > 0 { write(bulk) }
         }
         switch self {
+        case .request(let r):
+            // The source's hot path: ids in the head, the images straight from their array.
+            head = ByteWriter(capacity: 4 + 8 * r.ids.count)
+            head.u32(UInt32(r.ids.count)); for id in r.ids { head.u64(id) }
+            r.images.withUnsafeBytes { emit($0) }
         case .jointImages(let batch, let epoch, let count, let images):
             head.u64(batch); head.u64(epoch); head.u32(UInt32(count))
             images.withUnsafeBytes { emit($0) }
@@ -53,6 +58,15 @@ extension Message {
             }
         }
         switch type {
+        case .request:
+            guard p.count >= 4 else { return nil }
+            let n = u32(0)
+            guard n <= maxBatch, p.count == 4 + n * 8 + n * CNN.imagePixels else { return nil }
+            let ids = [UInt64](unsafeUninitializedCapacity: n) { dst, done in
+                for k in 0..<n { dst[k] = u64(4 + 8 * k) }
+                done = n
+            }
+            return .request(RequestBatch(ids: ids, images: Array(UnsafeRawBufferPointer(rebasing: p[(4 + 8 * n)...]))))
         case .jointImages:
             guard p.count >= 20 else { return nil }
             let n = u32(16)

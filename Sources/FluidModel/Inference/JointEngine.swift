@@ -163,6 +163,32 @@ public final class JointEngine {
         }
     }
 
+    /// The own channels after layer l (1 or 2), packed [N, side, side, own] as raw float32
+    /// bytes (native = little-endian, as on the wire) at `out`, which may be unaligned: a
+    /// node packs straight into its outgoing frame. Returns the bytes written
+    /// (`activationCount(after: l, channels: ownChannels.count) * 4`), 0 for l outside 1…2.
+    public func packOwnActivations(after l: Int, toBytes out: UnsafeMutableRawPointer) -> Int {
+        guard l == 1 || l == 2 else { return 0 }
+        let f = ownChannels.count
+        let (map, padSide) = l == 1 ? (act1, 16) : (act2, 9)
+        let side = Self.sides[l], s = width
+        var k = 0
+        for b in 0..<count {
+            for y in 0..<side {
+                for x in 0..<side {
+                    let src = map + ((b * padSide + y + 1) * padSide + x + 1) * s + ownLo
+                    if f == 8 {
+                        (out + k).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                    } else {
+                        for i in 0..<f { (out + k + 4 * i).storeBytes(of: src[i], as: Float.self) }
+                    }
+                    k += 4 * f
+                }
+            }
+        }
+        return k
+    }
+
     /// Packs the own channels after layer l (1 or 2) into `out` [N, side, side, own]; returns the floats written.
     private func pack(after l: Int, into out: UnsafeMutablePointer<Float>) -> Int {
         let f = ownChannels.count

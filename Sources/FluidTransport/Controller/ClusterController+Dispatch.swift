@@ -14,18 +14,19 @@ extension ClusterController {
             generatedAtRate += r * Double(n &- lastGenerate) / 1e9
             lastGenerate = n
             while generatedAtRate >= 1, tracker.outstanding < backlogLimit {
-                submitNew(); generatedAtRate -= 1
+                submitNew(at: n); generatedAtRate -= 1
             }
             if generatedAtRate > 1 { generatedAtRate = 1 } // shed what the backlog cannot hold
         } else {
             // As fast as the credits allow: keep a little more pending than the windows take.
             let targets = max(1, announced?.plan.requestTargets.count ?? 1)
-            while tracker.pendingCount < 2 * config.batchSize * targets { submitNew() }
+            while tracker.pendingCount < 2 * config.batchSize * targets { submitNew(at: n) }
         }
     }
 
-    func submitNew() {
-        tracker.submit(nextID, now: now)
+    /// `at`: the caller's clock reading (one per generate, not one per image).
+    func submitNew(at t: UInt64? = nil) {
+        tracker.submit(nextID, now: t ?? now)
         nextID += 1
     }
 
@@ -60,16 +61,17 @@ extension ClusterController {
     func images(for ids: [UInt64]) -> [UInt8] {
         let set = config.testSet
         let px = CNN.imagePixels
-        var out = [UInt8](repeating: 0, count: ids.count * px)
-        out.withUnsafeMutableBufferPointer { dst in
+        let count = UInt64(max(1, set.count))
+        // Uninitialised: every byte is copied from the test set (no memset first).
+        return [UInt8](unsafeUninitializedCapacity: ids.count * px) { dst, done in
             set.images.withUnsafeBufferPointer { src in
+                guard let d = dst.baseAddress, let s = src.baseAddress else { return }
                 for (k, id) in ids.enumerated() {
-                    let i = Int(id % UInt64(set.count))
-                    (dst.baseAddress! + k * px).update(from: src.baseAddress! + i * px, count: px)
+                    (d + k * px).initialize(from: s + Int(id % count) * px, count: px)
                 }
+                done = ids.count * px
             }
         }
-        return out
     }
 
     func received(answer a: AnswerBatch, from device: Role) {

@@ -71,6 +71,7 @@ public final class ClusterController: @unchecked Sendable {
     var stopped = false
 
     public init(config: ClusterConfig) throws {
+        tuneMallocForLargeFrames()
         self.config = config
         logger = config.logger
         modeSetting = config.mode

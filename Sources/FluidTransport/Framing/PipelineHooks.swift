@@ -39,7 +39,7 @@ public struct PipelineHooks: @unchecked Sendable {
         var handlers: [ChannelHandler] = [counter]
         if link == .peer, let shaper = linkShaper { handlers += shaper() }
         if let auth = authenticator { handlers += auth(link, isInitiator) }
-        handlers += [ByteToMessageHandler(WireFrameDecoder()), MessageToByteHandler(WireFrameEncoder()), handler]
+        handlers += [ByteToMessageHandler(WireFrameDecoder()), WireOutboundHandler(), handler]
         return channel.pipeline.addHandlers(handlers)
     }
 }

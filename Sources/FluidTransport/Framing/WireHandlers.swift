@@ -47,6 +47,36 @@ public struct WireFrameDecoder: ByteToMessageDecoder {
     }
 }
 
+/// What a link writes: a message to encode, or a frame already encoded elsewhere (the
+/// joint activations, which the compute thread packs straight into a frame buffer so the
+/// event loop does not copy ~800 KB per batch again).
+public enum WireOutbound {
+    case message(Message)
+    case frame(ByteBuffer)
+}
+
+/// `WireOutbound` → frame bytes (`WireFrameEncoder` for messages; frames pass as they are).
+public final class WireOutboundHandler: ChannelOutboundHandler {
+    public typealias OutboundIn = WireOutbound
+    public typealias OutboundOut = ByteBuffer
+
+    public init() {}
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .message(let m):
+            var out = context.channel.allocator.buffer(capacity: 0)
+            do { try WireFrameEncoder().encode(data: m, out: &out) } catch {
+                promise?.fail(error)
+                return
+            }
+            context.write(wrapOutboundOut(out), promise: promise)
+        case .frame(let b):
+            context.write(wrapOutboundOut(b), promise: promise)
+        }
+    }
+}
+
 /// `Message` → frame bytes.
 public struct WireFrameEncoder: MessageToByteEncoder {
     public typealias OutboundIn = Message

@@ -20,7 +20,13 @@ class WireLink {
 
     func send(_ m: Message) {
         guard !closing else { return }
-        channel.writeAndFlush(m, promise: nil)
+        channel.writeAndFlush(WireOutbound.message(m), promise: nil)
+    }
+
+    /// A frame encoded elsewhere (see `JointFrame`).
+    func send(frame: ByteBuffer) {
+        guard !closing else { return }
+        channel.writeAndFlush(WireOutbound.frame(frame), promise: nil)
     }
 }
 

@@ -11,9 +11,12 @@ public struct NodeConfig: Sendable {
     public var weightsPath: String
     public var settings = ClusterSettings()
     public var hooks = PipelineHooks()
-    /// Joint batches in flight at once (each holds one JointEngine per device). Enough to
-    /// hide the round trips of a dense exchange; more only adds latency.
-    public var jointSlots = 4
+    /// Joint batches in flight at once (each holds one JointEngine per device, ~3 MB of
+    /// activations at 128 images). Two hide the round trips of a dense exchange (one batch
+    /// computes while the other waits for the peer); more only push the working set out of
+    /// the cache: bench cluster, ha-100 at 128 images per frame, alternating runs: 4 slots
+    /// 46.6k / 45.7k img/s, 3 slots 47.6k, 2 slots 50.9k / 51.2k / 49.5k, 1 slot 48.0k.
+    public var jointSlots = 2
     /// Largest batch a node computes in one go (source frames are at most this large).
     public var maxBatch = 256
 

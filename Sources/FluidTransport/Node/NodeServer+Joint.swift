@@ -1,5 +1,6 @@
 import FluidCluster
 import FluidModel
+import NIOCore
 
 /// One joint (HA) batch in flight on this node.
 final class JointBatch {
@@ -74,6 +75,7 @@ extension NodeServer {
                 }
             }
             var own: [Float]?
+            var frame: ByteBuffer?
             if failure == nil {
                 e.computeLayer(l)
                 if l == 3 {
@@ -81,14 +83,16 @@ extension NodeServer {
                     partial.withUnsafeMutableBufferPointer { e.partialLogits(into: $0.baseAddress!) }
                     own = partial
                 } else if sendOwn {
-                    own = e.ownActivationArray(after: l)
+                    frame = JointFrame.activations(batch: b.id, layer: l, engine: e)
                 }
             }
-            loop.execute { self.layerDone(l, of: b, own: own, failure: failure) }
+            loop.execute { self.layerDone(l, of: b, own: own, frame: frame, failure: failure) }
         }
     }
 
-    func layerDone(_ l: Int, of b: JointBatch, own: [Float]?, failure: Error?) {
+    /// `own`: the partial logits after layer 3; `frame`: the own activations after layer 1
+    /// or 2, already a `jointActivations` frame, when the peer reads them.
+    func layerDone(_ l: Int, of b: JointBatch, own: [Float]?, frame: ByteBuffer?, failure: Error?) {
         guard jointBatches[b.id] === b else { return } // abandoned meanwhile
         if let failure {
             // Only the peer's bytes can make a step fail (wrong activation size): its fault.
@@ -105,7 +109,7 @@ extension NodeServer {
             }
             return
         }
-        if let own { peer?.send(.jointActivations(batch: b.id, layer: l, values: own)) }
+        if let frame { peer?.send(frame: frame) }
         if myNeeds[l - 1] {
             if let p = b.peerActivations.removeValue(forKey: l) {
                 submitLayer(l + 1, of: b, images: nil, peerInput: p)

@@ -61,6 +61,7 @@ public final class NodeServer {
     var peerBytesIn: UInt64 = 0
 
     public init(config: NodeConfig, logger: Logger) throws {
+        tuneMallocForLargeFrames()
         self.config = config
         var logger = logger
         logger[metadataKey: "role"] = "\(config.role.rawValue)"
