@@ -29,6 +29,8 @@ let package = Package(
                        providers: [.apt(["libncurses-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // glibc's <malloc.h> (mallopt): the node keeps large frames on the heap.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         .target(name: "FluidKernels", swiftSettings: kernelFlags),
         .target(name: "FluidModel", dependencies: [
@@ -43,7 +45,7 @@ let package = Package(
             "FluidModel", "FluidLog",
         ]),
         .target(name: "FluidTransport", dependencies: [
-            "FluidCluster", "FluidModel",
+            "FluidCluster", "FluidModel", .target(name: "CMalloc", condition: .when(platforms: [.linux])),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOExtras", package: "swift-nio-extras"),

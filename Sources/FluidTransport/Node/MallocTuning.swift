@@ -1,3 +1,7 @@
+#if os(Linux)
+import CMalloc
+#endif
+
 /// Keeps large buffers (joint activation frames of ~800 KB, receive buffers of up to
 /// 1 MiB) on the heap instead of glibc's per-allocation mmap/munmap: every such frame
 /// otherwise costs hundreds of page faults to touch fresh pages, and every munmap a TLB
@@ -5,17 +9,11 @@
 /// Worker before. Called once at process start (node and source); idempotent.
 public func tuneMallocForLargeFrames() {
     #if os(Linux)
-    // <malloc.h> is not in the Glibc module: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3,
-    // M_ARENA_MAX = -8. One arena: a thread's own arena gives freed memory back with
-    // MADV_DONTNEED whatever the trim threshold, and the loop allocates frames that the
-    // compute thread frees, so every frame touched fresh zeroed pages again.
-    _ = glibcMallopt(-8, 1)
-    _ = glibcMallopt(-3, 64 << 20)
-    _ = glibcMallopt(-1, 256 << 20)
+    // One arena: a thread's own arena gives freed memory back with MADV_DONTNEED whatever
+    // the trim threshold, and the loop allocates frames that the compute thread frees, so
+    // every frame touched fresh zeroed pages again.
+    _ = mallopt(M_ARENA_MAX, 1)
+    _ = mallopt(M_MMAP_THRESHOLD, 64 << 20)
+    _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
     #endif
 }
-
-#if os(Linux)
-@_silgen_name("mallopt")
-private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
-#endif
