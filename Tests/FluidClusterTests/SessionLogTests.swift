@@ -10,6 +10,9 @@ final class SessionLogTests: XCTestCase {
         let e = SessionEvent(t: 5.02, .deviceDown(.master, cause: "kill", detectedBy: "connection-closed", detectMs: 140.25))
         XCTAssertEqual(e.json.serialized(),
                        #"{"type":"event","t":5.02,"event":"device-down","device":"master","cause":"kill","detected_by":"connection-closed","detect_ms":140.3}"#)
+        // A kind switch names the new weight file, so a log says what every part ran on.
+        XCTAssertEqual(SessionEvent(t: 2, .kind(.static, weightsSHA256: "cd")).json.serialized(),
+                       #"{"type":"event","t":2.0,"event":"kind","kind":"static","weights_sha256":"cd"}"#)
         let s = SessionSummary(duration: 2, sent: 10, answered: 10, predicted: 8, unavailable: 2, correct: 7,
                                duplicates: 0, redispatched: 1, failovers: [], recoveries: [], sourceCPUShare: nil)
         let j = s.json

@@ -116,7 +116,8 @@ public struct SessionEvent: Sendable, Equatable {
         case deviceUp(Role, sinceFaultMs: Double?)
         case plan(Plan, reason: String, epoch: UInt64, leader: Role?, sinceFaultMs: Double?)
         case mode(ModeSetting, running: Mode, reason: String)
-        case kind(ModelKind)
+        /// The cluster restarted on another kind's weight file (its SHA-256; "" if unreadable).
+        case kind(ModelKind, weightsSHA256: String)
         case message(String)
     }
 
@@ -142,8 +143,8 @@ public struct SessionEvent: Sendable, Equatable {
         case .mode(let setting, let running, let reason):
             o += [("event", "mode"), ("mode", .string(setting.rawValue)), ("running", .string(running.rawValue)),
                   ("reason", .string(reason))]
-        case .kind(let k):
-            o += [("event", "kind"), ("kind", .string(k.rawValue))]
+        case .kind(let k, let sha):
+            o += [("event", "kind"), ("kind", .string(k.rawValue)), ("weights_sha256", .string(sha))]
         case .message(let m):
             o += [("event", "message"), ("message", .string(m))]
         }

@@ -220,6 +220,8 @@ public final class ClusterController: @unchecked Sendable {
     public func setKind(_ kind: ModelKind) throws {
         let path = config.weightsPath(for: kind)
         guard FileManager.default.fileExists(atPath: path) else { throw ClusterError.weightsMissing(path) }
+        // Recorded with the switch, so a session log says which file every part ran on.
+        let sha = (try? ModelFile.load(path: path).sha256) ?? ""
         onLoop { self.restarting = true }
         for p in processes.values { p.stop(grace: 0.5) }
         onLoop {
@@ -227,7 +229,7 @@ public final class ClusterController: @unchecked Sendable {
             self.announced = nil
             self.nodePlans.removeAll()
             self.nodeWeights.removeAll()
-            self.emit(.kind(kind))
+            self.emit(.kind(kind, weightsSHA256: sha))
         }
         try spawnNodes()
         defer { onLoop { self.restarting = false; self.pump() } }
