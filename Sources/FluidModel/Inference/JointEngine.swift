@@ -191,20 +191,7 @@ public final class JointEngine {
 
     /// Packs the own channels after layer l (1 or 2) into `out` [N, side, side, own]; returns the floats written.
     private func pack(after l: Int, into out: UnsafeMutablePointer<Float>) -> Int {
-        let f = ownChannels.count
-        let (map, padSide) = l == 1 ? (act1, 16) : (act2, 9)
-        let side = Self.sides[l], s = width
-        var k = 0
-        for b in 0..<count {
-            for y in 0..<side {
-                for x in 0..<side {
-                    let src = map + ((b * padSide + y + 1) * padSide + x + 1) * s + ownLo
-                    Self.copy(src, to: out + k, count: f)
-                    k += f
-                }
-            }
-        }
-        return k
+        packOwnActivations(after: l, toBytes: UnsafeMutableRawPointer(out)) / MemoryLayout<Float>.size
     }
 
     /// One pixel's channels: 8 floats (each side of `100`) as one SIMD move instead of a
