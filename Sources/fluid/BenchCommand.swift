@@ -79,13 +79,7 @@ struct BenchCommand: ParsableCommand {
         for k in ModelKind.allCases where !FileManager.default.fileExists(atPath: config.weightsPath(for: k)) {
             throw ValidationError("weight file '\(config.weightsPath(for: k))' not found (run from the package root or pass --models)")
         }
-        if let d = nodeLogs {
-            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-            config.nodeOutput = .directory(d)
-        }
-        var logger = Logger(label: "fluid.bench") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .error
-        config.logger = logger
+        try config.applyCLI(nodeLogs: nodeLogs, logLabel: "fluid.bench", level: .error)
         return config
     }
 

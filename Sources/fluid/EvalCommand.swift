@@ -37,7 +37,8 @@ struct EvalCommand: ParsableCommand {
                     + "\"connectivity\":\"\(r.file.connectivity.rawValue)\",\"sha256\":\"\(r.file.sha256)\","
                     + "\"accuracy\":{\(accs)}}")
             }
-            print("{\"test_images\":\(count),\"files\":[\(parts.joined(separator: ","))]}")
+            let ens = ensembleAccuracy(rows.map(\.file), test, count).map { ",\"ensemble_100\":\(fmt4($0))" } ?? ""
+            print("{\"test_images\":\(count),\"files\":[\(parts.joined(separator: ","))]\(ens)}")
             return
         }
         print("accuracy (%) on \(count) MNIST test images")
@@ -52,10 +53,15 @@ struct EvalCommand: ParsableCommand {
             cols += Subnet.all.map { pct(r.acc[$0.name] ?? 0).leftPad(7) }
             print(cols.joined(separator: " "))
         }
-        if ensemble, rows.count > 1 {
-            let a = Evaluator.accuracy(ofEnsemble: rows.map(\.file.weights), subnet: .s100, on: test, limit: count)
+        if let a = ensembleAccuracy(rows.map(\.file), test, count) {
             print("ensemble of the \(rows.count) files' 100 (logits averaged): \(pct(a))")
         }
+    }
+
+    /// With --ensemble and several files: accuracy of their `100`s, logits averaged.
+    private func ensembleAccuracy(_ files: [ModelFile], _ test: MNISTSet, _ count: Int) -> Double? {
+        guard ensemble, files.count > 1 else { return nil }
+        return Evaluator.accuracy(ofEnsemble: files.map(\.weights), subnet: .s100, on: test, limit: count)
     }
 
     private func pct(_ a: Double) -> String { String(format: "%.2f", a * 100) }

@@ -63,13 +63,7 @@ struct RunCommand: ParsableCommand {
         config.batchSize = batch
         config.windowBatches = window
         config.link = try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth)
-        if let d = nodeLogs {
-            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-            config.nodeOutput = .directory(d)
-        }
-        var logger = Logger(label: "fluid.run") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .warning
-        config.logger = logger
+        try config.applyCLI(nodeLogs: nodeLogs, logLabel: "fluid.run", level: .warning)
         do { try secretFile.map { try config.useSecretFile($0) }; try attach.map { try config.attach(spec: $0) } } catch {
             throw ValidationError("\(error)")
         }

@@ -8,7 +8,6 @@ import XCTest
 /// serves as usual; clients without it are disconnected, with a logged reason naming
 /// them, while the cluster keeps serving.
 final class AuthProcessTests: XCTestCase {
-    var weights: String { FluidBinary.packageRoot.appendingPathComponent("Assets/models/fluid.safetensors").path }
 
     /// `fluid run` spawns its nodes with the secret and its source passes their challenge.
     /// A controller that did not hand the file to its nodes could not start (its own
@@ -29,6 +28,7 @@ final class AuthProcessTests: XCTestCase {
     }
 
     func testMissingOrEmptySecretFileIsRefusedWithAMessage() throws {
+        let weights = try FluidBinary.shippedFluidWeights()
         let (code, _, err) = try FluidBinary.run(["node", "--role", "master", "--listen", "127.0.0.1:1", "--peer", "127.0.0.1:2",
                                                   "--weights", weights, "--secret-file", "/nonexistent/secret"], timeout: 30)
         XCTAssertNotEqual(code, 0)
@@ -43,7 +43,7 @@ final class AuthProcessTests: XCTestCase {
     /// luck on both nodes: each is disconnected (EOF) with a logged reason naming its
     /// address, and the session goes on: answers after the intrusions, nothing lost.
     func testIntrudersAreDisconnectedWhileTheClusterServes() throws {
-        guard FileManager.default.fileExists(atPath: weights) else { throw XCTSkip("no \(weights)") }
+        let weights = try FluidBinary.shippedFluidWeights()
         _ = try FluidBinary.path()
         let ports = RawClient.freePorts(2)
         let secret = try makeSecretFile()

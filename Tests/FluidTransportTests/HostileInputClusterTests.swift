@@ -10,8 +10,7 @@ import XCTest
 /// with nothing lost and no device down. (HostileInputTests covers a lone node.)
 final class HostileInputClusterTests: XCTestCase {
     func testHostileClientsAreClosedWhileTheClusterServes() throws {
-        let weights = FluidBinary.packageRoot.appendingPathComponent("Assets/models/fluid.safetensors").path
-        guard FileManager.default.fileExists(atPath: weights) else { throw XCTSkip("no \(weights)") }
+        let weights = try FluidBinary.shippedFluidWeights()
         _ = try FluidBinary.path()
         let ports = RawClient.freePorts(2)
         let cluster = try AttachedCluster(master: .init(role: "master", host: "127.0.0.1", port: ports[0], netns: nil),

@@ -9,8 +9,7 @@ import XCTest
 final class HostileInputTests: XCTestCase {
     func testMalformedInputClosesOnlyThatConnection() throws {
         let binary = try FluidBinary.path()
-        let weights = FluidBinary.packageRoot.appendingPathComponent("Assets/models/fluid.safetensors").path
-        guard FileManager.default.fileExists(atPath: weights) else { throw XCTSkip("no \(weights)") }
+        let weights = try FluidBinary.shippedFluidWeights()
         let port = try freePort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("fluid-hostile-\(getpid()).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)

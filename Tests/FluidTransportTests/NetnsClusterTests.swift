@@ -62,8 +62,7 @@ final class NetnsClusterTests: XCTestCase {
     }
 
     func testClusterAcrossTwoNamespacesServesAndDetectsAWorkerKill() throws {
-        let weights = FluidBinary.packageRoot.appendingPathComponent("Assets/models/fluid.safetensors").path
-        guard FileManager.default.fileExists(atPath: weights) else { throw XCTSkip("no \(weights)") }
+        let weights = try FluidBinary.shippedFluidWeights()
         _ = try FluidBinary.path()
         guard getuid() == 0 else { throw XCTSkip("network namespaces need root (CI runs as root); uid \(getuid())") }
         let ns = try Netns.create()
@@ -105,8 +104,7 @@ final class NetnsClusterTests: XCTestCase {
 
     /// A node told to listen beyond loopback without a secret says so in its log.
     func testNonLoopbackListenWithoutSecretWarns() throws {
-        let weights = FluidBinary.packageRoot.appendingPathComponent("Assets/models/fluid.safetensors").path
-        guard FileManager.default.fileExists(atPath: weights) else { throw XCTSkip("no \(weights)") }
+        let weights = try FluidBinary.shippedFluidWeights()
         _ = try FluidBinary.path()
         guard getuid() == 0 else { throw XCTSkip("network namespaces need root (CI runs as root); uid \(getuid())") }
         let ns = try Netns.create()

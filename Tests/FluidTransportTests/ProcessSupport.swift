@@ -21,6 +21,16 @@ enum FluidBinary {
         return p
     }
 
+    /// The shipped Fluid weight file, which every process test runs its nodes on. It is in
+    /// git, so a missing file is a broken tree: an error, never a skip.
+    static func shippedFluidWeights() throws -> String {
+        let w = packageRoot.appendingPathComponent("Assets/models/fluid.safetensors").path
+        guard FileManager.default.fileExists(atPath: w) else {
+            throw NSError(domain: "fluid", code: 3, userInfo: [NSLocalizedDescriptionKey: "shipped weights missing: \(w)"])
+        }
+        return w
+    }
+
     /// Environment for children: MNIST found via the package's data/mnist, $MNIST_DIR, or
     /// the shared development copy next to the package.
     static var environment: [String: String] {
