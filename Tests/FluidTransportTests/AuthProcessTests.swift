@@ -43,18 +43,11 @@ final class AuthProcessTests: XCTestCase {
     /// luck on both nodes: each is disconnected (EOF) with a logged reason naming its
     /// address, and the session goes on: answers after the intrusions, nothing lost.
     func testIntrudersAreDisconnectedWhileTheClusterServes() throws {
-        let weights = try FluidBinary.shippedFluidWeights()
-        _ = try FluidBinary.path()
-        let ports = RawClient.freePorts(2)
         let secret = try makeSecretFile()
-        let cluster = try AttachedCluster(master: .init(role: "master", host: "127.0.0.1", port: ports[0], netns: nil),
-                                          worker: .init(role: "worker", host: "127.0.0.1", port: ports[1], netns: nil),
-                                          secretFile: secret)
+        let cluster = try AttachedCluster.onLoopback(secretFile: secret, runFor: 3.5)
         defer { cluster.stop() }
-        try cluster.startNodes(weights: weights)
-        try cluster.startRun(duration: 3.5, netns: nil)
         XCTAssertTrue(cluster.waitForFirstSample(), "no traffic: \(cluster.runStderr.suffix(2000))")
-        let samplesBefore = cluster.run?.lines.filter { $0.contains("\"type\":\"sample\"") }.count ?? 0
+        let samplesBefore = cluster.samplesSoFar
 
         let wrongKey = try SharedSecret(bytes: Array("not the cluster's secret, sorry!".utf8)).key
         let hello = Message.hello(Hello(role: .source, kind: .fluid, weightsSHA256: "", nodeID: "intruder", incarnation: 1,

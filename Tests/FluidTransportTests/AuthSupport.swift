@@ -184,6 +184,29 @@ final class AttachedCluster {
         run?.waitForLine(within: seconds) { $0.contains("\"type\":\"sample\"") } ?? false
     }
 
+    /// Per-second samples the run has written so far.
+    var samplesSoFar: Int { run?.lines.filter { $0.contains("\"type\":\"sample\"") }.count ?? 0 }
+
+    /// Both nodes on free loopback ports, on the shipped Fluid weights, with a run of
+    /// `duration` s driving them; the caller stops the cluster (also when this throws, it
+    /// has stopped whatever it started).
+    static func onLoopback(secretFile: String?, runFor duration: Double) throws -> AttachedCluster {
+        let weights = try FluidBinary.shippedFluidWeights()
+        _ = try FluidBinary.path()
+        let ports = RawClient.freePorts(2)
+        let cluster = try AttachedCluster(master: .init(role: "master", host: "127.0.0.1", port: ports[0], netns: nil),
+                                          worker: .init(role: "worker", host: "127.0.0.1", port: ports[1], netns: nil),
+                                          secretFile: secretFile)
+        do {
+            try cluster.startNodes(weights: weights)
+            try cluster.startRun(duration: duration, netns: nil)
+        } catch {
+            cluster.stop()
+            throw error
+        }
+        return cluster
+    }
+
     /// Waits for the run to end and parses its session log.
     func finishRun(within seconds: Double) throws -> (Int32, Session) {
         guard let r = run else { throw NSError(domain: "run", code: 1) }

@@ -10,17 +10,10 @@ import XCTest
 /// with nothing lost and no device down. (HostileInputTests covers a lone node.)
 final class HostileInputClusterTests: XCTestCase {
     func testHostileClientsAreClosedWhileTheClusterServes() throws {
-        let weights = try FluidBinary.shippedFluidWeights()
-        _ = try FluidBinary.path()
-        let ports = RawClient.freePorts(2)
-        let cluster = try AttachedCluster(master: .init(role: "master", host: "127.0.0.1", port: ports[0], netns: nil),
-                                          worker: .init(role: "worker", host: "127.0.0.1", port: ports[1], netns: nil),
-                                          secretFile: nil)
+        let cluster = try AttachedCluster.onLoopback(secretFile: nil, runFor: 3)
         defer { cluster.stop() }
-        try cluster.startNodes(weights: weights)
-        try cluster.startRun(duration: 3, netns: nil)
         XCTAssertTrue(cluster.waitForFirstSample(), "no traffic: \(cluster.runStderr.suffix(2000))")
-        let samplesBefore = cluster.run?.lines.filter { $0.contains("\"type\":\"sample\"") }.count ?? 0
+        let samplesBefore = cluster.samplesSoFar
 
         let hello = Message.hello(Hello(role: .source, kind: .fluid, weightsSHA256: "", nodeID: "hostile", incarnation: 1,
                                         planEpoch: 0)).encodedFrame()
