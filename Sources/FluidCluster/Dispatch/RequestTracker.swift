@@ -1,48 +1,46 @@
 import FluidModel
 
-/// The source's ledger: every request id gets exactly one answer (DESIGN §4 invariant 2).
+/// The source's ledger: every request id gets exactly one answer (invariant a of
+/// docs/cluster.md: a prediction or an explicit *unavailable*, never none, never two).
 ///
-/// An id is *pending* (waiting for a device), *in flight* on one device, or answered (then
-/// it is forgotten). An answer for an id not in the ledger is a duplicate — a late answer
-/// from a device that was declared dead and resumed, or from a node that finished a batch
-/// the source had already re-sent — and is counted and ignored. When a device is declared
-/// dead its in-flight ids go back to the front of the queue and are re-sent to whichever
-/// device the plan names next. Pure: time is passed in (nanoseconds).
+/// An id is *pending* (waiting for a device), *in flight* on one device, or answered.
+/// An answer for an id that is not in flight on the device that sent it is not counted:
+/// a late answer from a device that was declared dead and resumed, an answer for an id the
+/// source had already re-sent elsewhere or expired, or an id a node made up. When a device
+/// is declared dead its in-flight ids go back to the front of the queue and are re-sent to
+/// whichever device the plan names next. A request outstanding for longer than the
+/// deadline is answered *unavailable* by the source itself (invariant d).
+///
+/// Ids are the source's own counter (0, 1, 2, …), so the ledger is a dense ring indexed
+/// by `id - base`: no hashing, and expiry scans from the oldest id. Pure: time is passed in
+/// (nanoseconds).
 public struct RequestTracker {
-    public enum State: Equatable { case pending, inFlight(Role) }
+    public enum State: Equatable, Sendable { case pending, inFlight(Role) }
 
-    public enum Outcome: Equatable {
+    public enum Outcome: Equatable, Sendable {
         /// First answer: count it. `latencyNanos` from submission.
         case accepted(latencyNanos: UInt64)
-        /// Already answered (or never sent): ignore it.
+        /// Already answered, never sent, or not in flight on the device that answered.
         case duplicate
     }
 
-    struct Entry { var state: State; var submittedAt: UInt64 }
+    /// Per-slot state codes (a byte each keeps the ring small).
+    static let answeredCode: UInt8 = 0, pendingCode: UInt8 = 1, masterCode: UInt8 = 2, workerCode: UInt8 = 3
 
-    /// A request id as a dictionary key with a multiplicative hash: the source touches the
-    /// ledger four times per image (submit, send, answer), and SipHash of a UInt64 was
-    /// ~12 % of the source's CPU at 200 k img/s. Ids come from the source's own counter, so
-    /// there is no hostile key to defend against (a node cannot add ids, only answer them).
-    struct Key: Hashable {
-        let id: UInt64
-        static func == (a: Key, b: Key) -> Bool { a.id == b.id }
-        func hash(into h: inout Hasher) { h.combine(id) }
-        func _rawHashValue(seed: Int) -> Int {
-            let x = (id ^ UInt64(truncatingIfNeeded: seed)) &* 0x9E37_79B9_7F4A_7C15
-            return Int(truncatingIfNeeded: x ^ (x >> 29))
-        }
-    }
+    /// Ring of states and submission times for ids base ..< nextID.
+    var states: [UInt8] = []
+    var submitted: [UInt64] = []
+    var head = 0            // ring index of `base`
+    var base: UInt64 = 0    // oldest id not yet known to be answered
+    public private(set) var nextID: UInt64 = 0
 
-    var entries: [Key: Entry] = [:]
-    /// Re-sent ids first (they have waited longest), then fresh ones; both FIFO. Entries
-    /// whose state is no longer pending are skipped lazily.
+    /// Re-queued ids first (they have waited longest), FIFO; then fresh ids from `freshCursor`.
     var retry: [UInt64] = []
     var retryHead = 0
-    var fresh: [UInt64] = []
-    var freshHead = 0
-    /// In flight on the Master, on the Worker (a dictionary lookup per call was measurable).
+    var freshCursor: UInt64 = 0
+
     var inFlightMaster = 0, inFlightWorker = 0
+    var pending = 0
 
     public private(set) var sent = 0
     public private(set) var answered = 0
@@ -50,84 +48,178 @@ public struct RequestTracker {
     public private(set) var unavailable = 0
     public private(set) var duplicates = 0
     public private(set) var redispatched = 0
+    /// Answered *unavailable* by the source because the deadline passed.
+    public private(set) var expired = 0
 
     public init() {}
 
     /// Requests not yet answered.
-    public var outstanding: Int { entries.count }
+    public var outstanding: Int { pending + inFlightMaster + inFlightWorker }
     /// Requests waiting for a device.
-    public var pendingCount: Int { entries.count - inFlightMaster - inFlightWorker }
+    public var pendingCount: Int { pending }
     public func inFlight(on device: Role) -> Int { device == .master ? inFlightMaster : inFlightWorker }
-    public func state(of id: UInt64) -> State? { entries[Key(id: id)]?.state }
 
-    mutating func addInFlight(_ device: Role, _ n: Int) {
-        if device == .master { inFlightMaster += n } else { inFlightWorker += n }
+    public func state(of id: UInt64) -> State? {
+        guard let i = index(of: id) else { return nil }
+        switch states[i] {
+        case Self.pendingCode: return .pending
+        case Self.masterCode: return .inFlight(.master)
+        case Self.workerCode: return .inFlight(.worker)
+        default: return nil
+        }
     }
 
-    /// A new request enters the ledger.
-    public mutating func submit(_ id: UInt64, now: UInt64) {
-        let k = Key(id: id)
-        guard entries[k] == nil else { return }
-        entries[k] = Entry(state: .pending, submittedAt: now)
-        fresh.append(id)
+    func index(of id: UInt64) -> Int? {
+        guard id >= base, id < nextID else { return nil }
+        return (head + Int(id - base)) % states.count
+    }
+
+    static func code(_ d: Role) -> UInt8 { d == .master ? masterCode : workerCode }
+
+    mutating func adjust(_ code: UInt8, by n: Int) {
+        switch code {
+        case Self.pendingCode: pending += n
+        case Self.masterCode: inFlightMaster += n
+        case Self.workerCode: inFlightWorker += n
+        default: break
+        }
+    }
+
+    /// A new request enters the ledger; returns its id.
+    @discardableResult
+    public mutating func submit(now: UInt64) -> UInt64 {
+        let count = Int(nextID - base)
+        if count == states.count { grow() }
+        let i = (head + count) % states.count
+        states[i] = Self.pendingCode
+        submitted[i] = now
+        let id = nextID
+        nextID += 1
+        pending += 1
         sent += 1
+        return id
     }
 
-    /// Takes up to `max` pending ids and marks them in flight on `device`.
+    /// Doubles the ring, unrolling it so that `head` is 0.
+    mutating func grow() {
+        let n = Int(nextID - base)
+        let cap = max(1024, states.count * 2)
+        var s = [UInt8](repeating: Self.answeredCode, count: cap)
+        var t = [UInt64](repeating: 0, count: cap)
+        for k in 0..<n {
+            s[k] = states[(head + k) % states.count]
+            t[k] = submitted[(head + k) % states.count]
+        }
+        states = s; submitted = t; head = 0
+    }
+
+    /// Moves `base` past answered ids.
+    mutating func advance() {
+        while base < nextID, states[head] == Self.answeredCode {
+            head = (head + 1) % states.count
+            base += 1
+        }
+        if freshCursor < base { freshCursor = base }
+    }
+
+    /// Takes up to `max` pending ids (re-queued first, then fresh) and marks them in flight on `device`.
     public mutating func nextBatch(for device: Role, max: Int) -> [UInt64] {
         var out: [UInt64] = []
-        out.reserveCapacity(max)
-        func take(_ queue: inout [UInt64], _ head: inout Int) {
-            while out.count < max, head < queue.count {
-                let id = queue[head]; head += 1
-                // One lookup: the index, then the value in place.
-                if let i = entries.index(forKey: Key(id: id)), entries.values[i].state == .pending {
-                    entries.values[i].state = .inFlight(device)
-                    out.append(id)
-                }
-            }
-            if head > 4096, head * 2 > queue.count { queue.removeFirst(head); head = 0 }
+        guard max > 0, pending > 0 else { return out }
+        out.reserveCapacity(Swift.min(max, pending))
+        let code = Self.code(device)
+        while out.count < max, retryHead < retry.count {
+            let id = retry[retryHead]; retryHead += 1
+            if let i = index(of: id), states[i] == Self.pendingCode { states[i] = code; out.append(id) }
         }
-        take(&retry, &retryHead)
-        take(&fresh, &freshHead)
-        addInFlight(device, out.count)
+        if retryHead == retry.count { retry.removeAll(keepingCapacity: true); retryHead = 0 }
+        if freshCursor < base { freshCursor = base }
+        while out.count < max, freshCursor < nextID {
+            let i = (head + Int(freshCursor - base)) % states.count
+            freshCursor += 1
+            if states[i] == Self.pendingCode { states[i] = code; out.append(freshCursor - 1) }
+        }
+        pending -= out.count
+        adjust(code, by: out.count)
         return out
     }
 
-    /// An answer for `id` (label 0…9, or -1 = unavailable) arrived.
-    public mutating func onAnswer(_ id: UInt64, label: Int8, now: UInt64) -> Outcome {
-        guard let e = entries.removeValue(forKey: Key(id: id)) else { duplicates += 1; return .duplicate }
-        if case .inFlight(let d) = e.state { addInFlight(d, -1) }
+    /// An answer for `id` (label 0…9, or -1 = unavailable) arrived from `device`. It counts
+    /// only if `id` is in flight on that device (an answer from elsewhere is a duplicate).
+    public mutating func onAnswer(_ id: UInt64, label: Int8, from device: Role, now: UInt64) -> Outcome {
+        guard let i = index(of: id), states[i] == Self.code(device) else { duplicates += 1; return .duplicate }
+        return settle(i, label: label, now: now)
+    }
+
+    mutating func settle(_ i: Int, label: Int8, now: UInt64) -> Outcome {
+        adjust(states[i], by: -1)
+        states[i] = Self.answeredCode
         answered += 1
         if label < 0 { unavailable += 1 } else { predicted += 1 }
-        return .accepted(latencyNanos: now &- e.submittedAt)
+        let latency = now &- submitted[i]
+        advance()
+        return .accepted(latencyNanos: latency)
     }
 
     /// `device` refused these ids (they did not fit its plan): route them again.
     public mutating func onReject(_ ids: [UInt64], from device: Role) {
-        for id in ids where entries[Key(id: id)]?.state == .inFlight(device) { requeue(id, from: device) }
+        let code = Self.code(device)
+        for id in ids {
+            if let i = index(of: id), states[i] == code { requeue(i, id: id) }
+        }
     }
 
     /// `device` is dead: its in-flight ids go back to the front of the queue. Returns them.
     @discardableResult
     public mutating func onDeviceDown(_ device: Role) -> [UInt64] {
-        let moved = entries.compactMap { $0.value.state == .inFlight(device) ? $0.key.id : nil }.sorted()
-        for id in moved { requeue(id, from: device) }
+        let code = Self.code(device)
+        var moved: [UInt64] = []
+        guard inFlight(on: device) > 0 else { return moved }
+        for k in 0..<Int(nextID - base) {
+            let i = (head + k) % states.count
+            if states[i] == code { moved.append(base + UInt64(k)); requeue(i, id: base + UInt64(k)) }
+        }
         redispatched += moved.count
         return moved
     }
 
-    /// No plan can run (`none`): every waiting request is answered *unavailable*. Returns them.
+    mutating func requeue(_ i: Int, id: UInt64) {
+        adjust(states[i], by: -1)
+        states[i] = Self.pendingCode
+        pending += 1
+        retry.append(id)
+    }
+
+    /// No device can serve: every waiting request is answered *unavailable*. Returns them.
     public mutating func answerPendingUnavailable(now: UInt64) -> [UInt64] {
-        let ids = entries.compactMap { $0.value.state == .pending ? $0.key.id : nil }.sorted()
-        for id in ids { _ = onAnswer(id, label: AnswerBatch.unavailable, now: now) }
-        retry.removeAll(); retryHead = 0; fresh.removeAll(); freshHead = 0
+        guard pending > 0 else { return [] }
+        var ids: [UInt64] = []
+        for k in 0..<Int(nextID - base) where states[(head + k) % states.count] == Self.pendingCode {
+            ids.append(base + UInt64(k))
+        }
+        for id in ids { _ = settle(index(of: id)!, label: AnswerBatch.unavailable, now: now) }
+        retry.removeAll(keepingCapacity: true); retryHead = 0
         return ids
     }
 
-    mutating func requeue(_ id: UInt64, from device: Role) {
-        entries[Key(id: id)]?.state = .pending
-        addInFlight(device, -1)
-        retry.append(id)
+    /// Answers *unavailable* every request submitted at or before `now - deadline` (pending
+    /// or in flight): nothing waits longer than the deadline. Returns them, oldest first.
+    public mutating func expire(deadlineNanos: UInt64, now: UInt64) -> [UInt64] {
+        var ids: [UInt64] = []
+        guard now >= deadlineNanos else { return ids }
+        let limit = now - deadlineNanos
+        while base < nextID, submitted[head] <= limit {
+            if states[head] != Self.answeredCode {
+                ids.append(base)
+                _ = settle(head, label: AnswerBatch.unavailable, now: now)
+                expired += 1
+            } else {
+                advance()
+            }
+        }
+        return ids
     }
+
+    /// Submission time of the oldest outstanding request.
+    public var oldestSubmitted: UInt64? { base < nextID ? submitted[head] : nil }
 }

@@ -12,12 +12,32 @@ public struct Fault: Equatable, Sendable, CustomStringConvertible {
         case resume
         /// Start the process again (after a kill; a hung one is killed first).
         case revive
+        /// Partition a link: it drops every byte both ways without closing.
+        case cut
+        /// End a partition.
+        case heal
+
+        public var isLinkFault: Bool { self == .cut || self == .heal }
+    }
+
+    /// A network link between two of the three parties.
+    public enum Link: String, CaseIterable, Sendable {
+        case masterWorker = "master-worker"
+        case sourceMaster = "source-master"
+        case sourceWorker = "source-worker"
+
+        /// The device whose state this link's fault concerns most (the node end of a source
+        /// link; the Worker for the device link), for fault bookkeeping.
+        public var device: Role { self == .sourceMaster ? .master : .worker }
     }
 
     public var action: Action
     public var device: Role
+    /// Set for `cut` / `heal`.
+    public var link: Link?
     public init(_ action: Action, _ device: Role) { self.action = action; self.device = device }
-    public var description: String { "\(action.rawValue):\(device.rawValue)" }
+    public init(_ action: Action, link: Link) { self.action = action; self.device = link.device; self.link = link }
+    public var description: String { "\(action.rawValue):\(link?.rawValue ?? device.rawValue)" }
 }
 
 /// A fault at a time (seconds since the run started).
@@ -31,7 +51,8 @@ public struct FaultSpecError: Error, Equatable, CustomStringConvertible {
     public var item: String
     public var problem: String
     public var description: String {
-        "fault '\(item)': \(problem) (expected ACTION:DEVICE@SECONDS, ACTION kill|hang|resume|revive, DEVICE master|worker, e.g. kill:master@5)"
+        "fault '\(item)': \(problem) (expected ACTION:DEVICE@SECONDS with ACTION kill|hang|resume|revive and DEVICE master|worker, "
+            + "or cut|heal:LINK@SECONDS with LINK master-worker|source-master|source-worker; e.g. kill:master@5, cut:master-worker@3)"
     }
 }
 
@@ -52,13 +73,20 @@ public enum FaultSpec {
             guard let action = Fault.Action(rawValue: head[0].lowercased()) else {
                 throw FaultSpecError(item: item, problem: "unknown action '\(head[0])'")
             }
-            guard let device = Role(rawValue: head[1].lowercased()) else {
-                throw FaultSpecError(item: item, problem: "unknown device '\(head[1])'")
+            guard let t = Double(at[1]), t.isFinite, t >= 0, t <= 1e9 else {
+                throw FaultSpecError(item: item, problem: "time '\(at[1])' is not a number of seconds from 0 to 1e9")
             }
-            guard let t = Double(at[1]), t.isFinite, t >= 0 else {
-                throw FaultSpecError(item: item, problem: "time '\(at[1])' is not a number of seconds ≥ 0")
+            if action.isLinkFault {
+                guard let link = Fault.Link(rawValue: head[1].lowercased()) else {
+                    throw FaultSpecError(item: item, problem: "unknown link '\(head[1])' (master-worker, source-master or source-worker)")
+                }
+                out.append(ScheduledFault(Fault(action, link: link), at: t))
+            } else {
+                guard let device = Role(rawValue: head[1].lowercased()) else {
+                    throw FaultSpecError(item: item, problem: "unknown device '\(head[1])'")
+                }
+                out.append(ScheduledFault(Fault(action, device), at: t))
             }
-            out.append(ScheduledFault(Fault(action, device), at: t))
         }
         return out.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
     }

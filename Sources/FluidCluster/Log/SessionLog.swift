@@ -131,6 +131,7 @@ public struct SessionEvent: Sendable, Equatable {
         switch kind {
         case .fault(let f):
             o += [("event", "fault"), ("action", .string(f.action.rawValue)), ("device", .string(f.device.rawValue))]
+            if let l = f.link { o.append(("link", .string(l.rawValue))) }
         case .deviceDown(let d, let cause, let by, let detect):
             o += [("event", "device-down"), ("device", .string(d.rawValue)), ("cause", .string(cause)),
                   ("detected_by", .string(by)), ("detect_ms", ms(detect))]

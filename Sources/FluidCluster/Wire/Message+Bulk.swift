@@ -58,7 +58,7 @@ extension Message {
             }
         }
         switch type {
-        case .request:
+        case .request, .standaloneRequest:
             guard p.count >= 4 else { return nil }
             let n = u32(0)
             guard n <= maxBatch, p.count == 4 + n * 8 + n * CNN.imagePixels else { return nil }
@@ -66,7 +66,8 @@ extension Message {
                 for k in 0..<n { dst[k] = u64(4 + 8 * k) }
                 done = n
             }
-            return .request(RequestBatch(ids: ids, images: Array(UnsafeRawBufferPointer(rebasing: p[(4 + 8 * n)...]))))
+            return .request(RequestBatch(ids: ids, images: Array(UnsafeRawBufferPointer(rebasing: p[(4 + 8 * n)...])),
+                                        standalone: type == .standaloneRequest))
         case .jointImages:
             guard p.count >= 20 else { return nil }
             let n = u32(16)

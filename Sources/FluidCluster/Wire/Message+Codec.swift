@@ -9,7 +9,7 @@ extension Message {
         case .plan: return .plan
         case .deployAck: return .deployAck
         case .setMode: return .setMode
-        case .request: return .request
+        case .request(let r): return r.standalone ? .standaloneRequest : .request
         case .answer: return .answer
         case .reject: return .reject
         case .jointImages: return .jointImages
@@ -119,11 +119,12 @@ extension Message {
             let m = try r.u8("mode")
             guard m <= 1 else { throw bad("mode \(m) out of range") }
             message = .setMode(m == 0 ? .ha : .ht)
-        case .request:
+        case .request, .standaloneRequest:
             let n = try count("count")
             var ids = [UInt64](); ids.reserveCapacity(n)
             for _ in 0..<n { ids.append(try r.u64("id")) }
-            message = .request(RequestBatch(ids: ids, images: try r.raw(n * CNN.imagePixels, "images")))
+            message = .request(RequestBatch(ids: ids, images: try r.raw(n * CNN.imagePixels, "images"),
+                                             standalone: type == .standaloneRequest))
         case .answer:
             guard let plan = Plan(code: try r.u8("plan")) else { throw bad("unknown plan") }
             let n = try count("count")

@@ -95,7 +95,13 @@ public struct PlanAnnouncement: Equatable, Sendable {
 public struct RequestBatch: Equatable, Sendable {
     public var ids: [UInt64]
     public var images: [UInt8]
-    public init(ids: [UInt64], images: [UInt8]) { self.ids = ids; self.images = images }
+    /// The source cannot reach the device that serves these under the plan (e.g. the
+    /// Master of a joint plan): run whatever this node can run alone, or answer
+    /// *unavailable*. On the wire: message type `standaloneRequest`, same payload.
+    public var standalone: Bool
+    public init(ids: [UInt64], images: [UInt8], standalone: Bool = false) {
+        self.ids = ids; self.images = images; self.standalone = standalone
+    }
 }
 
 /// Answers: label 0…9, or `AnswerBatch.unavailable`.
@@ -138,4 +144,6 @@ public enum Message: Equatable, Sendable {
 public enum MessageType: UInt8, CaseIterable, Sendable {
     case hello = 1, refuse, heartbeat, plan, deployAck, setMode, request, answer, reject
     case jointImages, jointActivations, jointPartial
+    /// A `request` whose batch is `standalone`.
+    case standaloneRequest
 }

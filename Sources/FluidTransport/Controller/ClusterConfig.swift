@@ -34,6 +34,8 @@ public struct ClusterConfig {
     /// pipeline of 4 batches fed on both sides while bounding latency.
     public var windowBatches = 8
     public var settings = ClusterSettings()
+    /// Longest a request waits before the source answers it *unavailable* (`--request-deadline`).
+    public var requestDeadline: Duration = .seconds(1)
     public var hooks = PipelineHooks()
     /// Emulated Master ↔ Worker link, passed to the spawned nodes (default: untouched).
     public var link = LinkShape()

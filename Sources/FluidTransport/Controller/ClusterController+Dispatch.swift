@@ -1,11 +1,13 @@
 import FluidCluster
 import FluidModel
 
-/// Generating requests, routing them by the leader's plan, and taking answers.
+/// Generating requests, carrying out the source instance's routing, and taking answers.
 extension ClusterController {
     /// Requests the source may have unanswered before it stops generating (bounded memory
     /// when the offered rate exceeds what the cluster can do).
     var backlogLimit: Int { max(4 * config.batchSize * config.windowBatches, Int((rate ?? 0) * 2)) }
+
+    var tracker: RequestTracker { source.ledger }
 
     func generate() {
         guard generating, !restarting else { return }
@@ -14,45 +16,39 @@ extension ClusterController {
             generatedAtRate += r * Double(n &- lastGenerate) / 1e9
             lastGenerate = n
             while generatedAtRate >= 1, tracker.outstanding < backlogLimit {
-                submitNew(at: n); generatedAtRate -= 1
+                _ = source.submit(now: n); generatedAtRate -= 1
             }
             if generatedAtRate > 1 { generatedAtRate = 1 } // shed what the backlog cannot hold
         } else {
             // As fast as the credits allow: keep a little more pending than the windows take.
-            let targets = max(1, announced?.plan.requestTargets.count ?? 1)
-            while tracker.pendingCount < 2 * config.batchSize * targets { submitNew(at: n) }
+            let targets = max(1, source.routes().count)
+            while tracker.pendingCount < 2 * config.batchSize * targets { _ = source.submit(now: n) }
         }
     }
 
-    /// `at`: the caller's clock reading (one per generate, not one per image).
-    func submitNew(at t: UInt64? = nil) {
-        tracker.submit(nextID, now: t ?? now)
-        nextID += 1
-    }
-
-    /// Sends pending requests to the plan's targets while they have credits.
+    /// Sends pending requests where the source instance routes them.
     func pump() {
         guard !restarting, !stopped else { return }
         generate()
-        let alive = detector.alive
-        let local = Planner.plan(kind: config.kind, alive: alive, mode: runningMode)
-        if local == .none || announced?.plan == Plan.none {
-            // No device set can serve: every waiting request gets an explicit answer.
-            let ids = tracker.answerPendingUnavailable(now: now)
-            window.unavailable += ids.count
-            if !ids.isEmpty { noteAnswer() }
-            return
-        }
-        guard let a = announced else { return }
-        let n = now
-        for target in a.plan.requestTargets where alive.contains(target) {
-            if let until = paused[target], n < until { continue }
-            guard let link = links[target], link.hello != nil else { continue }
-            let credit = config.windowBatches * config.batchSize
-            while tracker.inFlight(on: target) < credit {
-                let ids = tracker.nextBatch(for: target, max: min(config.batchSize, credit - tracker.inFlight(on: target)))
-                if ids.isEmpty { break }
-                link.send(.request(RequestBatch(ids: ids, images: images(for: ids))))
+        carryOut(source.pump(now: now))
+    }
+
+    func carryOut(_ directives: [SourceInstance.Directive]) {
+        for d in directives {
+            switch d {
+            case .sendHeartbeat(let r):
+                links[r]?.send(.heartbeat(Heartbeat(sentAtNanos: now)))
+            case .send(let r, let ids, let standalone):
+                links[r]?.send(.request(RequestBatch(ids: ids, images: images(for: ids), standalone: standalone)))
+            case .markDown(let r, let cause, _):
+                deviceDown(r, cause: cause)
+            case .answeredUnavailable(let ids, let reason):
+                window.unavailable += ids.count
+                if reason == .deadline { window.expired += ids.count }
+            case .served(let p, let reason, let epoch):
+                servedChanged(p, reason: reason, epoch: epoch)
+            case .log(let line):
+                logger.info("\(line)")
             }
         }
     }
@@ -76,14 +72,13 @@ extension ClusterController {
 
     func received(answer a: AnswerBatch, from device: Role) {
         guard a.ids.count == a.labels.count else { return }
-        let n = now
+        let accepted = source.answers(ids: a.ids, labels: a.labels, from: device, now: now)
         var any = false
-        for (id, label) in zip(a.ids, a.labels) {
-            guard case .accepted(let latency) = tracker.onAnswer(id, label: label, now: n) else { continue }
-            any = true
+        for (id, label, latency) in accepted {
             if label < 0 {
                 window.unavailable += 1
             } else {
+                any = true
                 window.predicted += 1
                 window.latenciesMs.append(Double(latency) / 1e6)
                 if Int(label) == Int(config.testSet.labels[Int(id % UInt64(config.testSet.count))]) {
@@ -91,7 +86,7 @@ extension ClusterController {
                 }
             }
         }
-        if any, a.labels.contains(where: { $0 >= 0 }) { noteAnswer() }
+        if any { noteAnswer() }
     }
 
     /// First prediction after a failover: its resume time.

@@ -13,7 +13,7 @@ extension ClusterController {
     }
 
     func deviceState(_ r: Role) -> DeviceState {
-        if detector.isAlive(r) { return .up }
+        if source.isReachable(r) { return .up }
         if processes[r]?.isRunning == true, processes[r]?.hung == true || deathCause[r] == .heartbeatTimeout { return .hung }
         return .down
     }
@@ -21,7 +21,7 @@ extension ClusterController {
     func deviceSample(_ r: Role, imagesPerSecond: Double) -> DeviceSample {
         let hb = links[r]?.lastHeartbeat
         return DeviceSample(state: deviceState(r), imagesPerSecond: imagesPerSecond,
-                            heartbeatAgeMs: detector.silence(of: r, now: now).map { Double($0) / 1e6 },
+                            heartbeatAgeMs: source.silence(of: r, now: now).map { Double($0) / 1e6 },
                             peerBytesOut: hb?.peerBytesOut ?? 0, peerBytesIn: hb?.peerBytesIn ?? 0,
                             pid: processes[r]?.pid)
     }
@@ -47,7 +47,7 @@ extension ClusterController {
         let s = Sample(t: t, throughput: Double(window.predicted),
                        accuracy: window.predicted > 0 ? Double(window.correct) / Double(window.predicted) : nil,
                        unavailablePerSecond: Double(window.unavailable),
-                       plan: announced?.plan ?? .none, mode: runningMode,
+                       plan: source.served, mode: runningMode,
                        master: deviceSample(.master, imagesPerSecond: computed[.master] ?? 0),
                        worker: deviceSample(.worker, imagesPerSecond: computed[.worker] ?? 0),
                        latencyP50Ms: window.percentile(0.5), latencyP99Ms: window.percentile(0.99),
@@ -81,8 +81,8 @@ extension ClusterController {
             ClusterSnapshot(t: self.t, kind: self.config.kind, modeSetting: self.modeSetting, runningMode: self.runningMode,
                             weightsSHA256: self.nodeWeights[.master] ?? self.nodeWeights[.worker],
                             weightsPath: self.config.weightsPath(for: self.config.kind),
-                            plan: self.announced?.plan ?? .none, planEpoch: self.announced?.epoch ?? 0,
-                            leader: self.announced?.leader, rate: self.rate,
+                            plan: self.source.served, planEpoch: self.source.servedEpoch,
+                            leader: self.servedLeader, rate: self.rate,
                             master: self.samples.last?.master.with(state: self.deviceState(.master)) ?? self.deviceSample(.master, imagesPerSecond: 0),
                             worker: self.samples.last?.worker.with(state: self.deviceState(.worker)) ?? self.deviceSample(.worker, imagesPerSecond: 0),
                             lastSample: self.samples.last, throughputHistory: self.samples.map(\.throughput),

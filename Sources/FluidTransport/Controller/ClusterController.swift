@@ -36,25 +36,24 @@ public final class ClusterController: @unchecked Sendable {
     // Source state (on the loop).
     var links: [Role: SourceLink] = [:]
     var dialing: Set<Role> = []
-    var detector: FailureDetector<Role>
+    /// Reachability, plans followed, routing, the exactly-once ledger and deadlines: the
+    /// pure instance; this shell carries out its directives.
+    var source: SourceInstance
     var deathCause: [Role: FailureDetector<Role>.Cause] = [:]
-    var tracker = RequestTracker()
-    /// The plan in force as the source sees it (see `refreshPlan`).
-    var announced: PlanAnnouncement?
-    /// The latest plan each node relayed.
-    var nodePlans: [Role: PlanAnnouncement] = [:]
+    /// Partition switches of the source's links (`cut:source-master`, `cut:source-worker`).
+    let sourceCuts: [Role: LinkCut] = [.master: LinkCut(), .worker: LinkCut()]
+    /// Whether the Master ↔ Worker link is cut (a revived node is cut again).
+    var peerLinkCut = false
     /// SHA-256 of the weight file each node loaded, from its hello (cleared on a kind switch).
     var nodeWeights: [Role: String] = [:]
     var modeSetting: ModeSetting
     var runningMode: Mode
     var auto = AutoMode()
     var rate: Double?
-    var nextID: UInt64 = 0
     var generatedAtRate: Double = 0
     var lastGenerate: UInt64 = 0
     var generating = false
     var restarting = false
-    var paused: [Role: UInt64] = [:]
     var correct = 0
     var window = SampleWindow()
     var faults = FaultClock()
@@ -77,7 +76,11 @@ public final class ClusterController: @unchecked Sendable {
         modeSetting = config.mode
         runningMode = config.mode == .ht ? .ht : .ha
         rate = config.rate
-        detector = FailureDetector(settings: config.settings)
+        var s = SourceInstance.Settings()
+        s.deadline = config.requestDeadline
+        s.batchSize = config.batchSize
+        s.windowBatches = config.windowBatches
+        source = SourceInstance(kind: config.kind, settings: s, cluster: config.settings)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
         let path = config.weightsPath(for: config.kind)
@@ -149,9 +152,10 @@ public final class ClusterController: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let ok = onLoop { () -> Bool in
-                guard let a = self.announced else { return false }
-                return a.plan == self.fullPlan && a.leader == .master
-                    && self.detector.isAlive(.master) && self.detector.isAlive(.worker)
+                self.source.isReachable(.master) && self.source.isReachable(.worker)
+                    && self.source.governing(.master)?.plan == self.fullPlan
+                    && self.source.governing(.worker)?.plan == self.fullPlan
+                    && self.source.governing(.master)?.leader == .master
             }
             if ok { return }
             for r in Role.allCases where processes[r].map({ !$0.isRunning }) ?? !config.attached {
@@ -159,7 +163,7 @@ public final class ClusterController: @unchecked Sendable {
             }
             usleep(10_000)
         }
-        let state = onLoop { "plan \(self.announced?.plan.rawValue ?? "none yet"), alive \(self.detector.alive.map(\.rawValue).sorted())" }
+        let state = onLoop { "plan \(self.source.served.rawValue), reachable \(self.source.reachable.map(\.rawValue).sorted())" }
         throw ClusterError.startTimeout("no \(onLoop { self.fullPlan.rawValue }) plan within \(timeout) s (\(state))")
     }
 
@@ -186,8 +190,13 @@ public final class ClusterController: @unchecked Sendable {
     /// Injects a fault now (real signals; `revive` starts the process again).
     public func inject(_ fault: Fault) {
         onLoop {
-            guard let p = self.processes[fault.device] else { return }
             let at = self.now
+            if let link = fault.link {
+                self.injectLink(fault.action == .cut, link: link, at: at)
+                self.emit(.fault(fault))
+                return
+            }
+            guard let p = self.processes[fault.device] else { return }
             switch fault.action {
             case .kill:
                 p.signal(SIGKILL)
@@ -202,8 +211,32 @@ public final class ClusterController: @unchecked Sendable {
                 if p.isRunning { p.signal(SIGKILL); _ = p.waitExit(timeout: 2) }
                 do { try p.spawn() } catch { self.emit(.message("revive \(fault.device.rawValue) failed: \(error)")) }
                 self.faults.awaitingRecovery[fault.device] = .init(action: .revive, at: at)
+                if self.peerLinkCut {
+                    // The partition outlives the process: cut the new one too once it listens.
+                    self.loop.scheduleTask(in: .milliseconds(300)) { _ = p.signal(SIGUSR1) }
+                }
+            case .cut, .heal:
+                break
             }
             self.emit(.fault(fault))
+        }
+    }
+
+    /// Cuts or heals a link for real: the source's own links in this process (a handler that
+    /// drops every byte both ways), the Master ↔ Worker link inside both nodes (SIGUSR1 cuts,
+    /// SIGUSR2 heals, like SIGSTOP a signal from outside the process).
+    func injectLink(_ cut: Bool, link: Fault.Link, at: UInt64) {
+        switch link {
+        case .sourceMaster: sourceCuts[.master]!.isCut = cut
+        case .sourceWorker: sourceCuts[.worker]!.isCut = cut
+        case .masterWorker:
+            peerLinkCut = cut
+            for p in processes.values { _ = p.signal(cut ? SIGUSR1 : SIGUSR2) }
+        }
+        if cut {
+            faults.lastFault[link.device] = .init(action: .cut, at: at)
+        } else {
+            faults.awaitingRecovery[link.device] = .init(action: .heal, at: at)
         }
     }
 
@@ -226,8 +259,7 @@ public final class ClusterController: @unchecked Sendable {
         for p in processes.values { p.stop(grace: 0.5) }
         onLoop {
             self.config.kind = kind
-            self.announced = nil
-            self.nodePlans.removeAll()
+            self.source.reset(kind: kind)
             self.nodeWeights.removeAll()
             self.emit(.kind(kind, weightsSHA256: sha))
         }

@@ -7,11 +7,15 @@ struct PendingWork {
     var images: [UInt8]
     /// Connection id of the source.
     var origin: Int
+    /// The source cannot reach the device that serves these under the plan: run what this
+    /// node can run alone (see `SourceInstance`).
+    var standalone = false
 }
 
 /// Serving requests: solo sub-networks, or joint batches (NodeServer+Joint.swift).
 extension NodeServer {
     func handleRequest(_ w: PendingWork) {
+        if w.standalone { return runStandalone(w) }
         guard let a = current else { return reject(w) }
         switch a.plan.job(for: role) {
         case .solo(let s):
@@ -27,6 +31,17 @@ extension NodeServer {
             } else {
                 reject(w)
             }
+        }
+    }
+
+    /// What this device runs when it is alone (DESIGN table: Fluid Worker `u50`, Master
+    /// `50`; Dynamic Worker and Static: nothing, so *unavailable*).
+    func runStandalone(_ w: PendingWork) {
+        let alone = Planner.plan(kind: model.kind, alive: [role], mode: .ht)
+        if case .solo(let s) = alone.job(for: role) {
+            runSolo(w, subnet: s, plan: alone)
+        } else {
+            answer(w.origin, ids: w.ids, labels: [Int8](repeating: AnswerBatch.unavailable, count: w.ids.count), plan: .none)
         }
     }
 

@@ -34,21 +34,21 @@ public final class NodeServer {
     var dialing = false
     /// The connection of the current dial attempt (Master).
     var dialConnectionID: Int?
-    var detector: FailureDetector<Int>
     var lastSourceHeartbeat: UInt64 = 0
     var serverChannel: Channel?
 
-    // Plan state (NodeServer+Plan.swift).
-    var epoch: UInt64 = 0
-    var current: PlanAnnouncement?
-    var mode: Mode = .ha
-    /// A source set the mode; before that a revived Master adopts the Worker's.
-    var modeFromSource = false
-    /// Whether the peer needs this node's activations after conv1 / conv2 under `current`.
-    var peerNeeds: [Bool] = [false, false]
+    /// Membership, leadership and plans: the pure instance (NodeServer+Plan.swift carries
+    /// out its directives).
+    var instance: NodeInstance
+    /// Own needs of the peer's activations after conv1 / conv2 under the installed plan.
     var myNeeds: [Bool] = [false, false]
-    /// Leader: the peer acknowledged `current` (joint batches may start).
-    var peerDeployed = false
+    /// Bytes read from the peer at the last tick: any progress proves it alive, so a
+    /// heartbeat queued behind a large frame on a slow link is not a death.
+    var peerBytesSeen: UInt64 = 0
+    /// Master ↔ Worker partition switch (SIGUSR1 cuts, SIGUSR2 heals): the peer link then
+    /// drops every byte both ways without closing, as a partitioned network does.
+    let peerCut = LinkCut()
+    var signalSources: [DispatchSourceSignal] = []
 
     // Joint state (NodeServer+Joint.swift).
     var jointBatches: [UInt64: JointBatch] = [:]
@@ -76,7 +76,9 @@ public final class NodeServer {
         loop = group.next()
         compute = ComputeThread(name: "fluid-\(config.role.rawValue)-compute")
         engines = EnginePool(weights: weights, role: config.role, maxBatch: config.maxBatch)
-        detector = FailureDetector(settings: config.settings)
+        let w = weights, r = config.role
+        instance = NodeInstance(role: config.role, kind: model.kind, settings: config.settings,
+                                needs: { NodeServer.needs(of: w, role: r, plan: $0) })
         incarnation = UInt64(Date().timeIntervalSince1970 * 1e9)
         freeSlots = Array((0..<config.jointSlots).reversed())
     }
@@ -92,7 +94,7 @@ public final class NodeServer {
     var myHello: Hello {
         Hello(role: PeerRole(role), kind: model.kind, weightsSHA256: model.sha256,
               nodeID: "\(role.rawValue)@\(config.listenHost):\(config.listenPort)",
-              incarnation: incarnation, planEpoch: epoch, mode: mode)
+              incarnation: incarnation, planEpoch: instance.epoch, mode: instance.mode)
     }
 
     /// Binds, starts dialing (Master) and the timers; returns once listening.
@@ -112,9 +114,10 @@ public final class NodeServer {
                                             "sha256": "\(model.sha256.prefix(12))"])
         loop.execute {
             if !raiseEventLoopThreadPriority() { self.logger.debug("event loop stays at normal priority (not permitted)") }
-            self.replan(reason: "\(self.role.rawValue) started")
+            self.carryOut(self.instance.start(now: self.now))
             self.dialPeerIfNeeded()
         }
+        installCutSignals()
         loop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(Int64(config.settings.tickInterval.nanoseconds))) { _ in
             self.tick()
         }
@@ -160,7 +163,11 @@ public final class NodeServer {
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelOption(ChannelOptions.recvAllocator, value: NodeServer.recvAllocator)
             .connectTimeout(.milliseconds(Int64(config.settings.handshakeTimeout.nanoseconds / 1_000_000)))
-            .channelInitializer { channel in self.setUp(channel: channel, dialed: true) }
+            .channelInitializer { channel in
+                self.setUp(channel: channel, dialed: true).flatMap {
+                    channel.pipeline.addHandler(LinkCutHandler(self.peerCut), position: .first)
+                }
+            }
             .connect(host: config.peerHost, port: config.peerPort)
             .whenComplete { result in
                 switch result {
@@ -181,7 +188,8 @@ public final class NodeServer {
     // MARK: connection events (on the loop)
 
     func received(_ m: Message, on c: NodeConnection) {
-        if c.isPeer { detector.onHeard(from: c.id, now: now) }
+        carryOut(instance.noteTime(now))
+        if c === peer { instance.peerHeard(now: now) }
         guard let h = c.hello else {
             guard case .hello(let theirs) = m else {
                 return refuse(c, "expected hello first, got \(m.type)")
@@ -198,19 +206,16 @@ public final class NodeServer {
             break
         case .plan(let a):
             guard h.role != .source else { return refuse(c, "a source may not send a plan") }
-            followerReceivedPlan(a)
+            carryOut(instance.receivedPlan(a, now: now))
         case .deployAck(let e, let needs):
             guard h.role != .source else { return refuse(c, "a source may not acknowledge a plan") }
-            leaderReceivedAck(epoch: e, needs: needs)
+            carryOut(instance.receivedAck(epoch: e, needsPeerAfter: needs, now: now))
         case .setMode(let newMode):
-            modeFromSource = true
-            if newMode != mode {
-                mode = newMode
-                replan(reason: "mode \(newMode.rawValue)", force: true)
-            }
+            guard h.role == .source else { return refuse(c, "only a source may set the mode") }
+            carryOut(instance.setMode(newMode, now: now))
         case .request(let r):
             guard h.role == .source else { return refuse(c, "requests come from sources only") }
-            handleRequest(PendingWork(ids: r.ids, images: r.images, origin: c.id))
+            handleRequest(PendingWork(ids: r.ids, images: r.images, origin: c.id, standalone: r.standalone))
         case .answer, .reject:
             refuse(c, "\(m.type) is sent to sources, not nodes")
         case .jointImages(let b, let e, let n, let images):
@@ -241,19 +246,21 @@ public final class NodeServer {
         c.hello = theirs
         if !c.dialed { c.send(.hello(mine)) }
         logger.info("handshake", metadata: ["with": "\(c.name)", "incarnation": "\(theirs.incarnation)"])
-        epoch = max(epoch, theirs.planEpoch)
         if theirs.role == .source {
+            // A source's epoch is ignored: only the two devices order plans.
             if let a = current { c.send(.plan(a)) }
             return
         }
         peer = c
-        if !modeFromSource { mode = theirs.mode }
-        detector.watch(c.id, now: now)
-        if let shaper = config.hooks.linkShaper, !c.dialed {
+        peerBytesSeen = c.counter.bytesIn
+        if !c.dialed {
             // Accepted connections learn they are the peer link only now.
-            _ = c.channel.pipeline.addHandlers(shaper(), position: .after(c.counter))
+            if let shaper = config.hooks.linkShaper {
+                _ = c.channel.pipeline.addHandlers(shaper(), position: .after(c.counter))
+            }
+            _ = c.channel.pipeline.addHandler(LinkCutHandler(peerCut), position: .first)
         }
-        peerUp()
+        carryOut(instance.peerConnected(theirs, now: now))
     }
 
     func refuse(_ c: NodeConnection, _ reason: String) {
@@ -275,6 +282,7 @@ public final class NodeServer {
     }
 
     func closed(_ c: NodeConnection) {
+        carryOut(instance.noteTime(now))
         guard connections.removeValue(forKey: c.id) != nil else { return }
         c.closing = true
         if c === peer {
@@ -289,10 +297,8 @@ public final class NodeServer {
         peerBytesOut &+= c.counter.bytesOut
         peerBytesIn &+= c.counter.bytesIn
         peer = nil
-        detector.forget(c.id)
-        logger.warning("peer down: \(cause)", metadata: ["peer": "\(c.name)"])
         close(c)
-        peerDown()
+        carryOut(instance.peerClosed(cause: cause, now: now))
         if c.id == dialConnectionID { dialAgainLater() }
     }
 
@@ -300,16 +306,11 @@ public final class NodeServer {
 
     func tick() {
         let t = now
-        for d in detector.onTick(now: t) {
-            switch d {
-            case .sendHeartbeat(let id):
-                connections[id]?.send(.heartbeat(heartbeat(t)))
-            case .markDead(let id, let cause, let silent):
-                if let c = connections[id] {
-                    peerLost(c, cause: "\(cause.rawValue) after \(silent / 1_000_000) ms")
-                }
-            }
+        if let p = peer, p.counter.bytesIn != peerBytesSeen {
+            peerBytesSeen = p.counter.bytesIn
+            instance.peerHeard(now: t)
         }
+        carryOut(instance.tick(now: t))
         if t &- lastSourceHeartbeat >= config.settings.heartbeatInterval.nanoseconds {
             lastSourceHeartbeat = t
             let hb = Message.heartbeat(heartbeat(t))

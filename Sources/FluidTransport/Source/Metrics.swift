@@ -6,6 +6,8 @@ struct SampleWindow {
     var predicted = 0
     var correct = 0
     var unavailable = 0
+    /// Of `unavailable`: answered by the source because the request deadline passed.
+    var expired = 0
     var latenciesMs: [Double] = []
 
     mutating func reset() { self = SampleWindow() }

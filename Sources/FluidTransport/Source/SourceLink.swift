@@ -7,6 +7,8 @@ final class SourceLink: WireLink {
     let role: Role
     /// Node counters from its last heartbeat.
     var lastHeartbeat: Heartbeat?
+    /// Bytes read at the last tick (any progress counts as life).
+    var bytesSeen: UInt64 = 0
 
     init(role: Role, channel: Channel, counter: ByteCounter, openedAt: UInt64) {
         self.role = role

@@ -1,0 +1,277 @@
+import FluidModel
+
+/// The source's side of the protocol as a pure instance: which devices it reaches, which
+/// plan each of them runs, where each request goes, the exactly-once ledger, deadlines.
+/// Events go in with the time; directives come out; `ClusterController` (the NIO shell)
+/// carries them out, and the network simulator in the tests drives the same instance.
+///
+/// The source never re-derives the nodes' rules: it follows the plans the nodes announce.
+/// Each node relays the plan it runs (its own as leader, the leader's as follower). For a
+/// device `d` the source reaches, the plan that governs `d` is the newest one (by epoch)
+/// among the plans relayed by reachable nodes that were issued by `d` or name `d`. So:
+/// - both devices up and joined: both relay the Master's plan;
+/// - Master ↔ Worker cut (both reachable): each leads itself, each plan names only its own
+///   device, and the source serves each device by its own plan — for Fluid `50` on the
+///   Master and `u50` on the Worker, the effect of `ht-50+u50` without a link between them;
+/// - source ↔ Master cut with a joint plan: the Worker's job is joint, which it cannot do
+///   for this source without the Master, so the source sends it *standalone* requests: the
+///   node runs whatever it can run alone (Fluid `u50`, Dynamic and Static: *unavailable*).
+/// A request waits at most `deadline` (default 1 s): then the source answers it
+/// *unavailable* itself, and a later answer is a duplicate.
+public struct SourceInstance {
+    public struct Settings: Sendable, Equatable {
+        /// Longest a request waits for its answer before the source answers it *unavailable*
+        /// (invariant d). 1 s: a failover takes ≤ 0.5 s, so a request that waits longer is
+        /// stuck behind something no re-route will fix.
+        public var deadline: Duration = .seconds(1)
+        /// Images per request frame.
+        public var batchSize = 128
+        /// Frames in flight per device (credit window).
+        public var windowBatches = 4
+        /// After a reject, a device gets no new requests for this long (or until a new plan).
+        public var rejectBackoff: Duration = .milliseconds(20)
+        public init() {}
+    }
+
+    /// What the source does with a device.
+    public enum Route: Equatable, Sendable {
+        /// Requests go to it under `plan` (joint plans: to the Master only).
+        case serve(Plan)
+        /// It cannot serve this source under its plan, but may alone (see above).
+        case standalone
+    }
+
+    public enum Directive: Equatable, Sendable {
+        case sendHeartbeat(Role)
+        /// Send these ids to `device` (`standalone`: run whatever you can alone).
+        case send(Role, ids: [UInt64], standalone: Bool)
+        /// The device is declared dead (closes its connection if still open).
+        case markDown(Role, cause: FailureDetector<Role>.Cause, silentNanos: UInt64)
+        /// These ids were answered *unavailable* by the source (no device can serve, or the deadline passed).
+        case answeredUnavailable([UInt64], reason: UnavailableReason)
+        /// The plan served changed.
+        case served(Plan, reason: String, epoch: UInt64)
+        case log(String)
+    }
+
+    public enum UnavailableReason: String, Sendable { case noPlan = "no plan can run", deadline = "deadline" }
+
+    public private(set) var kind: ModelKind
+    public var settings: Settings
+    public private(set) var ledger = RequestTracker()
+    var detector: FailureDetector<Role>
+    /// Devices whose handshake completed and that were not declared dead since.
+    public private(set) var reachable: Set<Role> = []
+    /// The newest plan each reachable node relayed.
+    public private(set) var relayed: [Role: PlanAnnouncement] = [:]
+    var backoffUntil: [Role: UInt64] = [:]
+    /// The plan served as last reported (`served` directive).
+    public private(set) var served: Plan = .none
+    /// Highest epoch of a plan that contributed to what is served.
+    public private(set) var servedEpoch: UInt64 = 0
+
+    public init(kind: ModelKind, settings: Settings = Settings(), cluster: ClusterSettings = ClusterSettings()) {
+        self.kind = kind; self.settings = settings
+        detector = FailureDetector(settings: cluster)
+    }
+
+    public func isReachable(_ d: Role) -> Bool { reachable.contains(d) }
+    public func silence(of d: Role, now: UInt64) -> UInt64? { detector.silence(of: d, now: now) }
+
+    // MARK: routing (pure queries)
+
+    /// The plan that governs device `d` (see the type's comment), nil if none.
+    public func governing(_ d: Role) -> PlanAnnouncement? {
+        var best: PlanAnnouncement?
+        for (x, a) in relayed where reachable.contains(x) {
+            guard x == d || a.leader == d || a.plan.devices.contains(d) else { continue }
+            if a.epoch > (best?.epoch ?? 0) || best == nil { best = a }
+        }
+        return best
+    }
+
+    /// Where requests go now, per reachable device.
+    public func routes() -> [Role: Route] {
+        var out: [Role: Route] = [:]
+        for d in Role.allCases where reachable.contains(d) {
+            guard let a = governing(d) else { continue }
+            switch a.plan.job(for: d) {
+            case .solo: out[d] = .serve(a.plan)
+            case .joint:
+                if d == .master { out[d] = .serve(a.plan) }
+                else if !reachable.contains(.master) || governing(.master).map({ !$0.plan.isJoint }) == true {
+                    // Joint requests enter at the Master, which this source cannot reach.
+                    out[d] = .standalone
+                }
+            case .idle:
+                break
+            }
+        }
+        if out.isEmpty {
+            // Nobody serves under the plans: a device this source reaches whose plan is
+            // not `none` is asked to serve alone (e.g. the Worker while the Master is
+            // unreachable in Dynamic's `solo-50`: it answers *unavailable*).
+            for d in Role.allCases where reachable.contains(d) {
+                if let a = governing(d), a.plan != .none { out[d] = .standalone }
+            }
+        }
+        return out
+    }
+
+    /// The plan whose effect is served: the jobs the routes run, named (`none` if nothing is served).
+    public func servedPlan() -> Plan {
+        var master: DeviceJob = .idle, worker: DeviceJob = .idle
+        for (d, r) in routes() {
+            let job: DeviceJob
+            switch r {
+            case .serve(let p): job = p.job(for: d)
+            case .standalone: job = Planner.plan(kind: kind, alive: [d], mode: .ht).job(for: d)
+            }
+            if d == .master { master = job } else { worker = job }
+        }
+        return Plan.serving(master: master, worker: worker)
+    }
+
+    // MARK: events
+
+    /// Both nodes restart on `kind`'s weights: their plans are void; outstanding requests
+    /// stay in the ledger and are served once the new plan is announced.
+    public mutating func reset(kind: ModelKind) {
+        self.kind = kind
+        relayed.removeAll()
+        backoffUntil.removeAll()
+    }
+
+    /// A new request; returns its id.
+    public mutating func submit(now: UInt64) -> UInt64 { ledger.submit(now: now) }
+
+    /// The node's handshake completed.
+    public mutating func connected(_ d: Role, now: UInt64) -> [Directive] {
+        var out = note(now)
+        reachable.insert(d)
+        relayed[d] = nil
+        backoffUntil[d] = nil
+        detector.watch(d, now: now)
+        out += refresh(now: now)
+        return out
+    }
+
+    /// Any bytes from `d`.
+    public mutating func heard(_ d: Role, now: UInt64) { detector.onHeard(from: d, now: now) }
+
+    /// The connection to `d` closed.
+    public mutating func closed(_ d: Role, now: UInt64) -> [Directive] {
+        var out = note(now)
+        if let dd = detector.onConnectionClosed(d, now: now) { out += carryOut(dd, now: now) }
+        return out
+    }
+
+    /// `d` relayed the plan it runs.
+    public mutating func plan(_ a: PlanAnnouncement, from d: Role, now: UInt64) -> [Directive] {
+        var out = note(now)
+        guard reachable.contains(d) else { return out }
+        if let old = relayed[d], old.epoch >= a.epoch { return out } // never back to an older plan
+        relayed[d] = a
+        backoffUntil.removeAll()
+        out += refresh(now: now)
+        return out
+    }
+
+    /// Answers from `d`; returns per id the outcome (accepted answers count once).
+    public mutating func answers(ids: [UInt64], labels: [Int8], from d: Role, now: UInt64) -> [(id: UInt64, label: Int8, latencyNanos: UInt64)] {
+        var accepted: [(UInt64, Int8, UInt64)] = []
+        accepted.reserveCapacity(ids.count)
+        for (id, label) in zip(ids, labels) {
+            if case .accepted(let l) = ledger.onAnswer(id, label: label, from: d, now: now) { accepted.append((id, label, l)) }
+        }
+        return accepted.map { (id: $0.0, label: $0.1, latencyNanos: $0.2) }
+    }
+
+    /// `d` refused these ids (they do not fit its plan): route them again after a short backoff.
+    public mutating func rejected(_ ids: [UInt64], from d: Role, now: UInt64) {
+        ledger.onReject(ids, from: d)
+        backoffUntil[d] = now + settings.rejectBackoff.nanoseconds
+    }
+
+    /// Periodic: heartbeats, deaths, deadlines.
+    public mutating func tick(now: UInt64) -> [Directive] {
+        var out: [Directive] = []
+        for d in detector.onTick(now: now) { out += carryOut(d, now: now) }
+        let expired = ledger.expire(deadlineNanos: settings.deadline.nanoseconds, now: now)
+        if !expired.isEmpty { out.append(.answeredUnavailable(expired, reason: .deadline)) }
+        return out
+    }
+
+    /// Sends what the credits allow; answers *unavailable* when no device can serve.
+    public mutating func pump(now: UInt64) -> [Directive] {
+        var out: [Directive] = []
+        let r = routes()
+        if r.isEmpty {
+            if !reachable.isEmpty, reachable.allSatisfy({ governing($0)?.plan == Plan.none }) {
+                // The plans say "stops": every waiting request gets an explicit answer.
+                let ids = ledger.answerPendingUnavailable(now: now)
+                if !ids.isEmpty { out.append(.answeredUnavailable(ids, reason: .noPlan)) }
+            }
+            return out
+        }
+        let credit = settings.windowBatches * settings.batchSize
+        for d in Role.allCases {
+            guard let route = r[d] else { continue }
+            if let until = backoffUntil[d], now < until { continue }
+            while ledger.inFlight(on: d) < credit, ledger.pendingCount > 0 {
+                let ids = ledger.nextBatch(for: d, max: min(settings.batchSize, credit - ledger.inFlight(on: d)))
+                if ids.isEmpty { break }
+                out.append(.send(d, ids: ids, standalone: route == .standalone))
+            }
+        }
+        return out
+    }
+
+    // MARK: internals
+
+    mutating func note(_ now: UInt64) -> [Directive] {
+        guard case .selfPaused(let gap)? = detector.noteTime(now) else { return [] }
+        return [.log("source paused for \(gap / 1_000_000) ms: nodes get a fresh timeout")]
+    }
+
+    mutating func carryOut(_ d: FailureDetector<Role>.Directive, now: UInt64) -> [Directive] {
+        switch d {
+        case .sendHeartbeat(let r): return [.sendHeartbeat(r)]
+        case .selfPaused(let gap): return [.log("source paused for \(gap / 1_000_000) ms: nodes get a fresh timeout")]
+        case .markDead(let r, let cause, let silent):
+            reachable.remove(r)
+            relayed[r] = nil
+            ledger.onDeviceDown(r)
+            var out: [Directive] = [.markDown(r, cause: cause, silentNanos: silent)]
+            out += refresh(now: now)
+            return out
+        }
+    }
+
+    /// Re-evaluates what is served; reports a change.
+    mutating func refresh(now: UInt64) -> [Directive] {
+        let p = servedPlan()
+        let epoch = Role.allCases.compactMap { reachable.contains($0) ? governing($0)?.epoch : nil }.max() ?? servedEpoch
+        defer { servedEpoch = max(servedEpoch, epoch) }
+        guard p != served else { return [] }
+        served = p
+        let why = Role.allCases.compactMap { d -> String? in
+            guard reachable.contains(d) else { return "\(d.rawValue) unreachable" }
+            return governing(d).map { "\(d.rawValue) runs \($0.plan.rawValue) of \($0.leader.rawValue) (epoch \($0.epoch))" }
+        }.joined(separator: ", ")
+        return [.served(p, reason: why, epoch: epoch)]
+    }
+}
+
+extension Plan {
+    /// The named plan whose jobs are these (what a source serves when the two devices follow
+    /// different leaders); `none` when neither serves. Pairs without a name fall back to
+    /// the Master's part.
+    public static func serving(master: DeviceJob, worker: DeviceJob) -> Plan {
+        for p in Plan.allCases where p.job(for: .master) == master && p.job(for: .worker) == worker { return p }
+        if case .joint(let s) = master { return s == .s75 ? .ha75 : .ha100 }
+        for p in Plan.allCases where p.job(for: .master) == master && p.job(for: .worker) == .idle && master != .idle { return p }
+        for p in Plan.allCases where p.job(for: .worker) == worker && p.job(for: .master) == .idle && worker != .idle { return p }
+        return .none
+    }
+}
