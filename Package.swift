@@ -32,15 +32,18 @@ let package = Package(
         // glibc's <malloc.h> (mallopt): the node keeps large frames on the heap.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
+        // The shared words (roles, kinds, modes, sub-networks, plans, device states): no
+        // dependencies, so the dashboard, the session log and the cluster read one table.
+        .target(name: "FluidVocabulary"),
         .target(name: "FluidKernels", swiftSettings: kernelFlags),
         .target(name: "FluidModel", dependencies: [
-            "FluidKernels", "CZlib", "FluidLog",
+            "FluidVocabulary", "FluidKernels", "CZlib", "FluidLog",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: kernelFlags),
         // JSON with ordered keys (session log lines, safetensors header strings) and the
         // session log's records and reader, shared by the writer (FluidCluster) and the
         // dashboard's replay; no dependencies, like FluidDashboard.
-        .target(name: "FluidLog"),
+        .target(name: "FluidLog", dependencies: ["FluidVocabulary"]),
         .target(name: "FluidCluster", dependencies: [
             "FluidModel", "FluidLog",
         ]),
@@ -52,7 +55,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "FluidDashboard", dependencies: ["FluidLog"]),
+        .target(name: "FluidDashboard", dependencies: ["FluidVocabulary", "FluidLog"]),
         .target(name: "FluidTerminal", dependencies: ["CNCurses", "FluidDashboard"]),
         .executableTarget(name: "fluid", dependencies: [
             "FluidKernels", "FluidModel", "FluidCluster", "FluidTransport",
@@ -61,6 +64,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .testTarget(name: "FluidVocabularyTests", dependencies: ["FluidVocabulary"]),
         .testTarget(name: "FluidKernelsTests", dependencies: ["FluidKernels"]),
         .testTarget(name: "FluidModelTests", dependencies: ["FluidModel"]),
         .testTarget(name: "FluidClusterTests", dependencies: ["FluidCluster"]),

@@ -1,3 +1,6 @@
+// Roles and device states are the shared vocabulary; re-exported for the log's readers.
+@_exported import FluidVocabulary
+
 /// A DESIGN §8 session log (JSON Lines) as read back: a header line, then samples and
 /// events with `t` in seconds since start, and an optional summary at the end. FluidCluster
 /// writes the lines, FluidDashboard replays them; both use the names here. Fields this
@@ -36,8 +39,8 @@ public struct SessionLog: Equatable, Sendable {
         public var t: Double
         public var throughput: Double
         public var accuracy: Double?
-        public var plan: String
-        public var devices: [DeviceName: DeviceSample]
+        public var plan: Plan
+        public var devices: [Role: DeviceSample]
         public var fields: [String: JSONValue]
     }
 
@@ -51,14 +54,4 @@ public struct SessionLog: Equatable, Sendable {
     public struct Summary: Equatable, Sendable {
         public var fields: [String: JSONValue]
     }
-}
-
-/// A device's liveness as the source sees it (DESIGN §8 `state`).
-public enum DeviceState: String, CaseIterable, Sendable, Codable {
-    case up, down, hung
-}
-
-/// Which of the two devices (the keys of a sample's `devices`).
-public enum DeviceName: String, CaseIterable, Sendable {
-    case master, worker
 }

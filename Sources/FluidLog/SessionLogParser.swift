@@ -92,16 +92,19 @@ public enum SessionLogParser {
         guard let throughput = f["throughput"]?.double, throughput.isFinite else {
             throw fail("sample: missing number field \"throughput\"")
         }
-        guard let plan = f["plan"]?.string else { throw fail("sample: missing string field \"plan\"") }
+        guard let planName = f["plan"]?.string else { throw fail("sample: missing string field \"plan\"") }
+        guard let plan = Plan(rawValue: planName) else {
+            throw fail("sample: unknown plan \"\(planName)\" (known: \(Plan.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
         var accuracy: Double?
         if let a = f["accuracy"], a != .null {
             guard let v = a.double, v.isFinite else { throw fail("sample: \"accuracy\" must be a number") }
             accuracy = v
         }
-        var devices: [DeviceName: SessionLog.DeviceSample] = [:]
+        var devices: [Role: SessionLog.DeviceSample] = [:]
         if let d = f["devices"] {
             guard let dict = d.object else { throw fail("sample: \"devices\" must be an object") }
-            for name in DeviceName.allCases {
+            for name in Role.allCases {
                 guard let entry = dict[name.rawValue] else { continue }
                 guard let ef = entry.object, let s = ef["state"]?.string else {
                     throw fail("sample: devices.\(name.rawValue) needs a string \"state\"")

@@ -24,7 +24,7 @@ final class ClusterDashboardDriver: DashboardDriver {
     private var sessionLog: FileHandle?
     private var sessionLogStart = 0.0
     private var failureText: String?
-    private var kindSwitch: (kind: DashboardKind, thread: Thread)?
+    private var kindSwitch: (kind: ModelKind, thread: Thread)?
     private var lastRevive: [Role: Double] = [:]
     /// Devices that went down without a fault of ours (cleared when they come back).
     private var unexpectedlyDown: Set<Role> = []
@@ -41,7 +41,7 @@ final class ClusterDashboardDriver: DashboardDriver {
 
     /// Loads the test set, spawns both nodes and waits for the full plan (before
     /// curses takes the terminal, so start-up errors print normally).
-    init(kind: DashboardKind, mode: DashboardMode, rate: Double?, modelsDirectory: String,
+    init(kind: ModelKind, mode: ModeSetting, rate: Double?, modelsDirectory: String,
          dataDirectory: String?, nodeLogDirectory: String, logger: Logger) throws {
         self.logger = logger
         guard let dir = dataDirectory ?? MNIST.defaultDirectory() else {
@@ -49,8 +49,8 @@ final class ClusterDashboardDriver: DashboardDriver {
             throw DemoError("no MNIST data found (tried \(tried)); run `make data` or pass --data DIR / set MNIST_DIR")
         }
         let testSet = try MNIST.load(directory: dir, split: .test)
-        var config = ClusterConfig(kind: ModelKind(rawValue: kind.rawValue) ?? .fluid, testSet: testSet)
-        config.mode = ModeSetting(rawValue: mode.rawValue) ?? .ha
+        var config = ClusterConfig(kind: kind, testSet: testSet)
+        config.mode = mode
         config.rate = rate
         config.weightsDirectory = modelsDirectory
         config.nodeOutput = .directory(nodeLogDirectory)
@@ -119,9 +119,8 @@ final class ClusterDashboardDriver: DashboardDriver {
         lock.unlock()
         guard !stopped else { return DashboardSnapshot(status: "stopping…") }
         let c = controller.snapshot()
-        var s = DashboardSnapshot(kind: DashboardKind(rawValue: c.kind.rawValue) ?? .fluid,
-                                  mode: DashboardMode(rawValue: c.modeSetting.rawValue) ?? .ha,
-                                  plan: c.plan.rawValue, planReason: reason, sessionTime: c.t)
+        var s = DashboardSnapshot(kind: c.kind, mode: c.modeSetting,
+                                  plan: c.plan, planReason: reason, sessionTime: c.t)
         s.throughput = c.lastSample?.throughput ?? 0
         s.accuracy = c.lastSample?.accuracy
         s.offeredRate = c.rate
@@ -142,11 +141,11 @@ final class ClusterDashboardDriver: DashboardDriver {
 
     private func device(_ role: Role, _ c: ClusterSnapshot) -> DeviceStatus {
         let d = c.device(role)
-        let subnet = d.state == .up ? PlanJobs.subnet(plan: c.plan.rawValue, device: role == .master ? .master : .worker) : nil
+        let job = d.state == .up ? c.plan.job(for: role) : .idle
         // Latency is per request, measured at the source: shown on the devices serving.
-        let serving = subnet != nil
-        return DeviceStatus(name: role == .master ? .master : .worker, state: d.state,
-                            isLeader: c.leader == role, subnet: subnet,
+        let serving = job != .idle
+        return DeviceStatus(name: role, state: d.state,
+                            isLeader: c.leader == role, job: job,
                             imagesPerSecond: d.imagesPerSecond,
                             latencyP50ms: serving ? c.lastSample?.latencyP50Ms : nil,
                             latencyP99ms: serving ? c.lastSample?.latencyP99Ms : nil,
@@ -168,7 +167,7 @@ final class ClusterDashboardDriver: DashboardDriver {
         switch action {
         case .crashOrRevive(let d):
             guard !busy else { return note("nodes are restarting: try again in a moment", .warning) }
-            let role: Role = d == .master ? .master : .worker
+            let role = d
             let dev = controller.snapshot().device(role)
             if dev.state == .down && dev.pid == nil {
                 controller.inject(Fault(.revive, role))
@@ -182,7 +181,7 @@ final class ClusterDashboardDriver: DashboardDriver {
             }
         case .hangOrResume(let d):
             guard !busy else { return note("nodes are restarting: try again in a moment", .warning) }
-            let role: Role = d == .master ? .master : .worker
+            let role = d
             let dev = controller.snapshot().device(role)
             if dev.state == .hung {
                 controller.inject(Fault(.resume, role))
@@ -220,8 +219,9 @@ final class ClusterDashboardDriver: DashboardDriver {
 
     /// `setKind` restarts both nodes and waits for the new plan (seconds): off the
     /// dashboard's thread, so the screen keeps drawing meanwhile.
-    private func switchKind(to kind: DashboardKind) {
-        guard let mk = ModelKind(rawValue: kind.rawValue), mk != controller.kind else { return }
+    private func switchKind(to kind: ModelKind) {
+        let mk = kind
+        guard mk != controller.kind else { return }
         let thread = Thread { [weak self] in
             guard let self else { return }
             do {

@@ -35,10 +35,10 @@ struct DemoCommand: ParsableCommand {
     var fps: Double = 5
 
     func validate() throws {
-        guard DashboardKind(rawValue: kind) != nil else {
+        guard ModelKind(rawValue: kind) != nil else {
             throw ValidationError("--kind must be fluid, dynamic or static, not '\(kind)'")
         }
-        guard DashboardMode(rawValue: mode) != nil else {
+        guard ModeSetting(rawValue: mode) != nil else {
             throw ValidationError("--mode must be ha, ht or auto, not '\(mode)'")
         }
         if let rate, !(rate.isFinite && rate > 0) { throw ValidationError("--rate must be a positive number") }
@@ -56,7 +56,7 @@ struct DemoCommand: ParsableCommand {
         let logDir = (logPath as NSString).deletingLastPathComponent
         FileHandle.standardError.write(Data("fluid demo: starting the nodes… (log: \(logPath))\n".utf8))
         let driver = try ClusterDashboardDriver(
-            kind: DashboardKind(rawValue: kind) ?? .fluid, mode: DashboardMode(rawValue: mode) ?? .ha,
+            kind: ModelKind(rawValue: kind) ?? .fluid, mode: ModeSetting(rawValue: mode) ?? .ha,
             rate: rate, modelsDirectory: models, dataDirectory: data, nodeLogDirectory: logDir, logger: logger)
         let options = DashboardOptions(
             command: "fluid demo", colour: Terminal.wantsColour(noColorFlag: noColor), readOnly: readOnly,

@@ -4,11 +4,11 @@ import FluidDashboard
 enum Fixtures {
     /// Fluid in HA after the Master was killed: the Worker leads and runs `u50` alone.
     static func masterDown() -> DashboardSnapshot {
-        var s = DashboardSnapshot(kind: .fluid, mode: .ha, plan: "solo-u50", planReason: "master down",
+        var s = DashboardSnapshot(kind: .fluid, mode: .ha, plan: .soloU50, planReason: "master down",
                                   sessionTime: 83.4, throughput: 1234.5, accuracy: 0.9912,
                                   offeredRate: 2000, recording: true)
         s.master = DeviceStatus(name: .master, state: .down)
-        s.worker = DeviceStatus(name: .worker, state: .up, isLeader: true, subnet: "u50",
+        s.worker = DeviceStatus(name: .worker, state: .up, isLeader: true, job: .solo(.u50),
                                 imagesPerSecond: 1234.5, latencyP50ms: 1.23, latencyP99ms: 4.5,
                                 heartbeatAgeMs: 12, bytesSent: 123_456, bytesReceived: 9_876_543)
         s.throughputHistory = (0..<60).map { Double(1000 + ($0 % 7) * 50) }
@@ -26,11 +26,11 @@ enum Fixtures {
 
     /// Both up, HA-100, nothing recorded.
     static func healthy() -> DashboardSnapshot {
-        var s = DashboardSnapshot(kind: .static, mode: .ha, plan: "ha-100", planReason: "both devices up",
+        var s = DashboardSnapshot(kind: .static, mode: .ha, plan: .ha100, planReason: "both devices up",
                                   sessionTime: 12, throughput: 800, accuracy: 0.987)
-        s.master = DeviceStatus(name: .master, state: .up, isLeader: true, subnet: "100 (joint)",
+        s.master = DeviceStatus(name: .master, state: .up, isLeader: true, job: .joint(.s100),
                                 imagesPerSecond: 800)
-        s.worker = DeviceStatus(name: .worker, state: .hung, subnet: nil)
+        s.worker = DeviceStatus(name: .worker, state: .hung)
         return s
     }
 

@@ -3,15 +3,15 @@
 /// it does not serve (a replay has no faults to inject).
 public enum DashboardAction: Hashable, Sendable {
     /// SIGKILL the device if it is up, start it again if it is down.
-    case crashOrRevive(DeviceName)
+    case crashOrRevive(Role)
     /// SIGSTOP the device if it runs, SIGCONT it if it is hung.
-    case hangOrResume(DeviceName)
+    case hangOrResume(Role)
     /// HA ↔ HT.
     case toggleMode
     /// The controller picks HA or HT for the offered rate.
     case autoMode
     /// Restart the nodes on that kind's weight file.
-    case selectKind(DashboardKind)
+    case selectKind(ModelKind)
     case rateUp
     case rateDown
     case toggleRecording

@@ -1,23 +1,16 @@
-/// Which trained network the cluster runs (DESIGN §4).
-public enum DashboardKind: String, CaseIterable, Sendable {
-    case `static`, dynamic, fluid
-}
+import FluidVocabulary
 
-/// The requested execution mode; `auto` lets the controller pick HA or HT.
-public enum DashboardMode: String, CaseIterable, Sendable {
-    case ha, ht, auto
-}
-
-// DeviceState and DeviceName (the log's vocabulary) come from FluidLog.
+// ModelKind, ModeSetting, Role, DeviceState and Plan are the shared vocabulary
+// (FluidVocabulary): the cluster, the session log and this screen read one table.
 
 /// What one device reports. Unknown numbers are `nil` and drawn as `–`.
 public struct DeviceStatus: Equatable, Sendable {
-    public var name: DeviceName
+    public var name: Role
     public var state: DeviceState
     /// The leader owns the plan: the Master while it is alive, else the Worker.
     public var isLeader: Bool
-    /// Deployed sub-network (`100`, `50`, `u50`, …) or nil when idle.
-    public var subnet: String?
+    /// What it runs under the plan being served (nil when idle or not live).
+    public var job: DeviceJob
     public var imagesPerSecond: Double?
     public var latencyP50ms: Double?
     public var latencyP99ms: Double?
@@ -28,15 +21,15 @@ public struct DeviceStatus: Equatable, Sendable {
     /// The node process, when the dashboard started it (tests look for it after quit).
     public var pid: Int32?
 
-    public init(name: DeviceName, state: DeviceState = .up, isLeader: Bool = false,
-                subnet: String? = nil, imagesPerSecond: Double? = nil,
+    public init(name: Role, state: DeviceState = .up, isLeader: Bool = false,
+                job: DeviceJob = .idle, imagesPerSecond: Double? = nil,
                 latencyP50ms: Double? = nil, latencyP99ms: Double? = nil,
                 heartbeatAgeMs: Double? = nil, bytesSent: UInt64? = nil,
                 bytesReceived: UInt64? = nil, pid: Int32? = nil) {
         self.name = name
         self.state = state
         self.isLeader = isLeader
-        self.subnet = subnet
+        self.job = job
         self.imagesPerSecond = imagesPerSecond
         self.latencyP50ms = latencyP50ms
         self.latencyP99ms = latencyP99ms
@@ -96,10 +89,10 @@ public struct RequestCounters: Equatable, Sendable {
 /// Everything the dashboard draws, as plain values: the live cluster and the replay
 /// both produce one of these per frame. The dashboard never asks the network.
 public struct DashboardSnapshot: Equatable, Sendable {
-    public var kind: DashboardKind
-    public var mode: DashboardMode
-    /// DESIGN §8 plan name: `ha-100`, `ha-75`, `ht-50+u50`, `solo-50`, …, `none`.
-    public var plan: String
+    public var kind: ModelKind
+    public var mode: ModeSetting
+    /// The plan being served; `.none` when no device serves.
+    public var plan: Plan
     public var planReason: String
     /// Seconds since the session started.
     public var sessionTime: Double
@@ -122,7 +115,7 @@ public struct DashboardSnapshot: Equatable, Sendable {
     /// A one-line note for the status bar (e.g. "replay 2×", "starting nodes…").
     public var status: String?
 
-    public init(kind: DashboardKind = .fluid, mode: DashboardMode = .ha, plan: String = "none",
+    public init(kind: ModelKind = .fluid, mode: ModeSetting = .ha, plan: Plan = .none,
                 planReason: String = "", sessionTime: Double = 0, throughput: Double = 0,
                 accuracy: Double? = nil, offeredRate: Double? = nil, recording: Bool = false,
                 master: DeviceStatus = DeviceStatus(name: .master, isLeader: true),
@@ -148,7 +141,7 @@ public struct DashboardSnapshot: Equatable, Sendable {
         self.status = status
     }
 
-    public func device(_ name: DeviceName) -> DeviceStatus {
+    public func device(_ name: Role) -> DeviceStatus {
         name == .master ? master : worker
     }
 }

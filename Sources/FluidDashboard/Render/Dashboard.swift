@@ -53,10 +53,10 @@ public enum Dashboard {
         let values = [Format.clock(s.sessionTime), "\(Format.rate(s.throughput)) img/s",
                       "acc \(Format.percent(s.accuracy))"]
         let candidates = [
-            [" \(ui.title)", "kind \(s.kind.rawValue)", "mode \(modeText)", "plan \(s.plan)"] + values,
-            [" \(ui.title)", "\(s.kind.rawValue) \(modeText)", "plan \(s.plan)"] + values,
-            [" Fluid", "\(s.kind.rawValue) \(modeText)", "plan \(s.plan)"] + values,
-            ["", "\(s.kind.rawValue) \(modeText)", s.plan] + values,
+            [" \(ui.title)", "kind \(s.kind.rawValue)", "mode \(modeText)", "plan \(s.plan.rawValue)"] + values,
+            [" \(ui.title)", "\(s.kind.rawValue) \(modeText)", "plan \(s.plan.rawValue)"] + values,
+            [" Fluid", "\(s.kind.rawValue) \(modeText)", "plan \(s.plan.rawValue)"] + values,
+            ["", "\(s.kind.rawValue) \(modeText)", s.plan.rawValue] + values,
         ]
         let fits = candidates.first { $0.joined(separator: "  ").count + rec.count + 1 <= screen.columns }
         let items = fits ?? candidates[candidates.count - 1]
@@ -95,7 +95,7 @@ public enum Dashboard {
         var c = screen.put("\(d.state.glyph) \(d.state.word)", row: row + 1, column: x, role: d.state.role)
         if d.state == .up {
             c = screen.put("  sub-net ", row: row + 1, column: c, role: .dim)
-            screen.put(d.subnet ?? "idle", row: row + 1, column: c, role: .accent, maxWidth: x + inner - c)
+            screen.put(d.job.label ?? "idle", row: row + 1, column: c, role: .accent, maxWidth: x + inner - c)
         } else {
             screen.put(d.state == .down ? "  not running" : "  stopped (SIGSTOP)",
                        row: row + 1, column: c, role: .dim, maxWidth: x + inner - c)

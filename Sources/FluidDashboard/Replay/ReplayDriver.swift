@@ -110,15 +110,15 @@ public final class ReplayDriver: DashboardDriver {
         s.counters.unavailable = Int(unavailable.rounded())
         for e in log.events where e.t <= t {
             switch e.event {
-            case "kind": if let k = e.fields["kind"]?.string.flatMap(DashboardKind.init(rawValue:)) { s.kind = k }
-            case "mode": if let m = e.fields["mode"]?.string.flatMap(DashboardMode.init(rawValue:)) { s.mode = m }
+            case "kind": if let k = e.fields["kind"]?.string.flatMap(ModelKind.init(rawValue:)) { s.kind = k }
+            case "mode": if let m = e.fields["mode"]?.string.flatMap(ModeSetting.init(rawValue:)) { s.mode = m }
             case "plan": s.planReason = e.fields["reason"]?.string ?? s.planReason
             default: break
             }
         }
     }
 
-    private func device(_ name: DeviceName, _ sample: SessionLog.Sample) -> DeviceStatus {
+    private func device(_ name: Role, _ sample: SessionLog.Sample) -> DeviceStatus {
         guard let d = sample.devices[name] else { return DeviceStatus(name: name, state: .down) }
         let f = d.fields
         let masterUp = sample.devices[.master]?.state == .up
@@ -128,11 +128,11 @@ public final class ReplayDriver: DashboardDriver {
         }
         // Latency is measured at the source, per request, not per device: show it on
         // the devices that serve requests under the plan.
-        let subnet = d.state == .up ? PlanJobs.subnet(plan: sample.plan, device: name) : nil
-        let serving = subnet != nil
+        let job = d.state == .up ? sample.plan.job(for: name) : .idle
+        let serving = job != .idle
         return DeviceStatus(name: name, state: d.state,
                             isLeader: name == .master ? masterUp : !masterUp,
-                            subnet: subnet,
+                            job: job,
                             imagesPerSecond: num("img_s", "img_per_s"),
                             latencyP50ms: serving ? sample.fields["latency_p50_ms"]?.double : nil,
                             latencyP99ms: serving ? sample.fields["latency_p99_ms"]?.double : nil,

@@ -51,7 +51,7 @@ public enum SessionEventText {
     }
 
     static func deviceTitle(_ raw: String) -> String {
-        DeviceName(rawValue: raw)?.title ?? raw
+        Role(rawValue: raw)?.title ?? raw
     }
 
     static func ms(_ v: Double) -> String {

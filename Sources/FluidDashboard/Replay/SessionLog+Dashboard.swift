@@ -1,11 +1,12 @@
 @_exported import FluidLog
+@_exported import FluidVocabulary
 
 // The session log's records (FluidLog, shared with the writer in FluidCluster) in the
 // dashboard's terms.
 
 extension SessionLog.Header {
-    public var kind: DashboardKind? { fields["kind"]?.string.flatMap(DashboardKind.init(rawValue:)) }
-    public var mode: DashboardMode? { fields["mode"]?.string.flatMap(DashboardMode.init(rawValue:)) }
+    public var kind: ModelKind? { fields["kind"]?.string.flatMap(ModelKind.init(rawValue:)) }
+    public var mode: ModeSetting? { fields["mode"]?.string.flatMap(ModeSetting.init(rawValue:)) }
 }
 
 extension SessionLog.Summary {
@@ -14,8 +15,4 @@ extension SessionLog.Summary {
                         unavailable: fields["unavailable"]?.int ?? 0, inFlight: nil,
                         lost: fields["lost"]?.int)
     }
-}
-
-extension DeviceName {
-    public var title: String { self == .master ? "Master" : "Worker" }
 }

@@ -1,18 +1,9 @@
 /// The paper's small MNIST CNN (DESIGN §2): 3 conv + 1 fc, full width 16 channels,
 /// nested sub-networks that are contiguous channel ranges.
 
-/// How a weight file was trained (DESIGN §2).
-public enum ModelKind: String, CaseIterable, Codable, Sendable {
-    case `static`, dynamic, fluid
-}
-
-/// Which input channels an output channel may read (DESIGN §2).
-public enum Connectivity: String, CaseIterable, Codable, Sendable {
-    /// Every output channel reads every input channel of its sub-network.
-    case dense
-    /// An output channel of group g reads only input groups ≤ g; blocks above stay zero.
-    case triangular
-}
+// Role, ModelKind, Subnet and Connectivity live in FluidVocabulary (shared with the
+// dashboard, which has no other dependency); re-exported so FluidModel users see them.
+@_exported import FluidVocabulary
 
 /// Network dimensions, fixed by the paper.
 public enum CNN {
@@ -33,45 +24,4 @@ public enum CNN {
 
     /// Multiply-accumulates per image for a sub-network of width `c` (issue 3: 2205·C² + 7146·C).
     public static func macsPerImage(width c: Int) -> Int { 2205 * c * c + 7146 * c }
-}
-
-/// A named sub-network: a contiguous channel range used at every layer (DESIGN §2).
-public struct Subnet: Hashable, Sendable, CustomStringConvertible {
-    public let name: String
-    public let channels: Range<Int>
-
-    public init(name: String, channels: Range<Int>) {
-        self.name = name
-        self.channels = channels
-    }
-
-    public var width: Int { channels.count }
-    public var description: String { name }
-
-    public static let s25 = Subnet(name: "25", channels: 0..<4)
-    public static let s50 = Subnet(name: "50", channels: 0..<8)
-    public static let s75 = Subnet(name: "75", channels: 0..<12)
-    public static let s100 = Subnet(name: "100", channels: 0..<16)
-    public static let u25 = Subnet(name: "u25", channels: 8..<12)
-    public static let u50 = Subnet(name: "u50", channels: 8..<16)
-
-    /// All named sub-networks, in the order tables print them.
-    public static let all: [Subnet] = [.s25, .s50, .s75, .s100, .u25, .u50]
-
-    public static func named(_ name: String) -> Subnet? { all.first { $0.name == name } }
-}
-
-/// A device of the two-device cluster and the weights it holds (DESIGN §2).
-public enum Role: String, CaseIterable, Codable, Sendable {
-    case master, worker
-
-    /// Output rows of every layer (and fc columns of these channels' features) this device holds.
-    public var ownedChannels: Range<Int> {
-        switch self {
-        case .master: return 0..<8
-        case .worker: return 8..<16
-        }
-    }
-
-    public var peer: Role { self == .master ? .worker : .master }
 }
