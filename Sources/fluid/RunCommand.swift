@@ -22,7 +22,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "static, dynamic or fluid") var kind: String = "fluid"
     @Option(help: "ha, ht or auto") var mode: String = "ha"
     @Option(help: "Seconds of traffic") var duration: Double = 10
-    @Option(help: "ACTION:DEVICE@SECONDS,… (ACTION kill|hang|resume|revive, DEVICE master|worker)") var faults: String = ""
+    @Option(help: "ACTION:DEVICE@SECONDS,… (ACTION kill|hang|resume|revive, DEVICE master|worker; or cut|heal:LINK@SECONDS, LINK master-worker|source-master|source-worker)") var faults: String = ""
+    @Option(help: "Longest a request waits before it is answered unavailable, ms (1-60000)") var requestDeadline: Double = 1000
     @Option(help: "Offered images/s (default: as fast as the cluster takes)") var rate: Double?
     @Option(help: "Also write the JSON Lines to this file") var log: String?
     @Option(help: "Folder of the weight files <kind>.safetensors") var models: String = "Assets/models"
@@ -41,6 +42,9 @@ struct RunCommand: ParsableCommand {
         guard ModelKind(rawValue: kind) != nil else { throw ValidationError("--kind must be static, dynamic or fluid") }
         guard ModeSetting(rawValue: mode) != nil else { throw ValidationError("--mode must be ha, ht or auto") }
         guard duration > 0 else { throw ValidationError("--duration must be > 0") }
+        guard requestDeadline.isFinite, (1...60_000).contains(requestDeadline) else {
+            throw ValidationError("--request-deadline must be from 1 to 60000 ms")
+        }
         if let r = rate, r <= 0 { throw ValidationError("--rate must be > 0") }
         if attach != nil, !faults.isEmpty { throw ValidationError("--faults signal nodes this command started; not with --attach") }
         guard (1...Message.maxBatch).contains(batch), window >= 1 else { throw ValidationError("--batch 1…\(Message.maxBatch), --window ≥ 1") }
@@ -58,6 +62,7 @@ struct RunCommand: ParsableCommand {
         var config = ClusterConfig(kind: k, testSet: testSet)
         config.mode = ModeSetting(rawValue: mode)!
         config.rate = rate
+        config.requestDeadline = .milliseconds(Int64(requestDeadline))
         config.weightsDirectory = models
         if let w = weights { config.weightsOverride[k] = w }
         config.batchSize = batch

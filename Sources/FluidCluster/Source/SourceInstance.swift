@@ -98,7 +98,12 @@ public struct SourceInstance {
             switch a.plan.job(for: d) {
             case .solo: out[d] = .serve(a.plan)
             case .joint:
-                if d == .master { out[d] = .serve(a.plan) }
+                if d == .master {
+                    // A joint plan needs the Worker in it: when the source hears the Worker
+                    // run a different plan (it led alone while the Master was paused, say),
+                    // the Master's joint plan is stale until the Worker follows it again.
+                    if !reachable.contains(.worker) || governing(.worker)?.epoch == a.epoch { out[d] = .serve(a.plan) }
+                }
                 else if !reachable.contains(.master) || governing(.master).map({ !$0.plan.isJoint }) == true {
                     // Joint requests enter at the Master, which this source cannot reach.
                     out[d] = .standalone

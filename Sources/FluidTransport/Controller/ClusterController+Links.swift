@@ -128,6 +128,11 @@ extension ClusterController {
 
     /// The plan served changed (the source instance's view).
     func servedChanged(_ p: Plan, reason: String, epoch: UInt64) {
+        if let at = peerCutAt, p != fullPlan {
+            peerCutAt = nil
+            failovers.append(Failover(device: .worker, cause: "cut:master-worker", detectMs: Double(now &- at) / 1e6, resumeMs: nil))
+            faults.awaitingResume.append((failovers.count - 1, at))
+        }
         let recovered = completeRecoveries()
         emit(.plan(p, reason: reason, epoch: epoch, leader: servedLeader, sinceFaultMs: recovered))
     }

@@ -44,6 +44,9 @@ public final class ClusterController: @unchecked Sendable {
     let sourceCuts: [Role: LinkCut] = [.master: LinkCut(), .worker: LinkCut()]
     /// Whether the Master ↔ Worker link is cut (a revived node is cut again).
     var peerLinkCut = false
+    /// When the Master ↔ Worker link was cut, until the smaller plan it causes is served
+    /// (the source reaches both devices, so no device goes down: the failover is the plan).
+    var peerCutAt: UInt64?
     /// SHA-256 of the weight file each node loaded, from its hello (cleared on a kind switch).
     var nodeWeights: [Role: String] = [:]
     var modeSetting: ModeSetting
@@ -233,7 +236,9 @@ public final class ClusterController: @unchecked Sendable {
             peerLinkCut = cut
             for p in processes.values { _ = p.signal(cut ? SIGUSR1 : SIGUSR2) }
         }
-        if cut {
+        if cut, link == .masterWorker {
+            peerCutAt = at
+        } else if cut {
             faults.lastFault[link.device] = .init(action: .cut, at: at)
         } else {
             faults.awaitingRecovery[link.device] = .init(action: .heal, at: at)

@@ -54,9 +54,18 @@ public final class LinkShaper: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: outbound
 
+    /// Largest piece released at once. A real link delivers a large frame progressively;
+    /// released whole, a 600 KB activation frame on a 2 Mbit/s link would leave the peer
+    /// 2.4 s without a byte, and a silent link looks like a dead device.
+    static let sliceBytes = 16 << 10
+
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let n = unwrapOutboundIn(data).readableBytes
-        queue.append(Entry(data: data, bytes: n, promise: promise, release: nil))
+        var buffer = unwrapOutboundIn(data)
+        // Slices share the buffer's storage (no copy); the promise goes with the last one.
+        while buffer.readableBytes > Self.sliceBytes, let head = buffer.readSlice(length: Self.sliceBytes) {
+            queue.append(Entry(data: wrapOutboundOut(head), bytes: head.readableBytes, promise: nil, release: nil))
+        }
+        queue.append(Entry(data: wrapOutboundOut(buffer), bytes: buffer.readableBytes, promise: promise, release: nil))
     }
 
     public func flush(context: ChannelHandlerContext) {
