@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "FluidLog", dependencies: ["FluidVocabulary"]),
         .target(name: "FluidCluster", dependencies: [
             "FluidModel", "FluidLog",
-        ]),
+        ], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "FluidTransport", dependencies: [
             "FluidCluster", "FluidModel", .target(name: "CMalloc", condition: .when(platforms: [.linux])),
             .product(name: "NIOCore", package: "swift-nio"),
