@@ -18,6 +18,13 @@ import FluidModel
 ///   node runs whatever it can run alone (Fluid `u50`, Dynamic and Static: *unavailable*).
 /// A request waits at most `deadline` (default 1 s): then the source answers it
 /// *unavailable* itself, and a later answer is a duplicate.
+///
+/// Credits adapt to the deadline (AIMD, like TCP's window): each device may have at most
+/// `credit` images in flight, halved when its answers take longer than half the deadline
+/// and grown by a few images per answered frame while they take less than a quarter. On a
+/// fast link the credit sits at its maximum; on a slow one (HA over a 2 Mbit/s link) it
+/// shrinks until a request can cross the link and back within the deadline, instead of
+/// queueing ten seconds of work that would all expire.
 public struct SourceInstance {
     public struct Settings: Sendable, Equatable {
         /// Longest a request waits for its answer before the source answers it *unavailable*
@@ -65,6 +72,10 @@ public struct SourceInstance {
     /// The newest plan each reachable node relayed.
     public private(set) var relayed: [Role: PlanAnnouncement] = [:]
     var backoffUntil: [Role: UInt64] = [:]
+    /// Images each device may have in flight (see the type's comment).
+    public private(set) var credit: [Role: Int] = [:]
+    var lastDecrease: [Role: UInt64] = [:]
+    public var maxCredit: Int { settings.windowBatches * settings.batchSize }
     /// The plan served as last reported (`served` directive).
     public private(set) var served: Plan = .none
     /// Highest epoch of a plan that contributed to what is served.
@@ -156,6 +167,8 @@ public struct SourceInstance {
         reachable.insert(d)
         relayed[d] = nil
         backoffUntil[d] = nil
+        credit[d] = nil
+        lastDecrease[d] = nil
         detector.watch(d, now: now)
         out += refresh(now: now)
         return out
@@ -186,9 +199,13 @@ public struct SourceInstance {
     public mutating func answers(ids: [UInt64], labels: [Int8], from d: Role, now: UInt64) -> [(id: UInt64, label: Int8, latencyNanos: UInt64)] {
         var accepted: [(UInt64, Int8, UInt64)] = []
         accepted.reserveCapacity(ids.count)
+        var slowest: UInt64 = 0
         for (id, label) in zip(ids, labels) {
-            if case .accepted(let l) = ledger.onAnswer(id, label: label, from: d, now: now) { accepted.append((id, label, l)) }
+            if case .accepted(let l) = ledger.onAnswer(id, label: label, from: d, now: now) {
+                accepted.append((id, label, l)); slowest = max(slowest, l)
+            }
         }
+        if !accepted.isEmpty { adaptCredit(d, slowest: slowest, answered: accepted.count, now: now) }
         return accepted.map { (id: $0.0, label: $0.1, latencyNanos: $0.2) }
     }
 
@@ -202,8 +219,15 @@ public struct SourceInstance {
     public mutating func tick(now: UInt64) -> [Directive] {
         var out: [Directive] = []
         for d in detector.onTick(now: now) { out += carryOut(d, now: now) }
+        let inFlight = Role.allCases.map { ledger.inFlight(on: $0) }
         let expired = ledger.expire(deadlineNanos: settings.deadline.nanoseconds, now: now)
-        if !expired.isEmpty { out.append(.answeredUnavailable(expired, reason: .deadline)) }
+        if !expired.isEmpty {
+            out.append(.answeredUnavailable(expired, reason: .deadline))
+            // A device whose requests expired in flight is too slow for its credit.
+            for (k, d) in Role.allCases.enumerated() where ledger.inFlight(on: d) < inFlight[k] {
+                adaptCredit(d, slowest: settings.deadline.nanoseconds, answered: 0, now: now)
+            }
+        }
         return out
     }
 
@@ -219,10 +243,10 @@ public struct SourceInstance {
             }
             return out
         }
-        let credit = settings.windowBatches * settings.batchSize
         for d in Role.allCases {
             guard let route = r[d] else { continue }
             if let until = backoffUntil[d], now < until { continue }
+            let credit = self.credit[d] ?? maxCredit
             while ledger.inFlight(on: d) < credit, ledger.pendingCount > 0 {
                 let ids = ledger.nextBatch(for: d, max: min(settings.batchSize, credit - ledger.inFlight(on: d)))
                 if ids.isEmpty { break }
@@ -233,6 +257,23 @@ public struct SourceInstance {
     }
 
     // MARK: internals
+
+    /// AIMD on the in-flight credit of `d` from the slowest answer of a frame.
+    mutating func adaptCredit(_ d: Role, slowest: UInt64, answered: Int, now: UInt64) {
+        let deadline = settings.deadline.nanoseconds
+        var c = credit[d] ?? maxCredit
+        if slowest > deadline / 2 {
+            // At most one halving per quarter deadline: the answers of one late window
+            // all arrive late, and should count once.
+            if now &- (lastDecrease[d] ?? 0) > deadline / 4 || lastDecrease[d] == nil {
+                c = max(1, c / 2)
+                lastDecrease[d] = now
+            }
+        } else if slowest < deadline / 4 {
+            c = min(maxCredit, c + max(1, answered / 4))
+        }
+        credit[d] = c
+    }
 
     mutating func note(_ now: UInt64) -> [Directive] {
         guard case .selfPaused(let gap)? = detector.noteTime(now) else { return [] }
