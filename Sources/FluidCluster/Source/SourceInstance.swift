@@ -75,6 +75,11 @@ public struct SourceInstance {
     /// Images each device may have in flight (see the type's comment).
     public private(set) var credit: [Role: Int] = [:]
     var lastDecrease: [Role: UInt64] = [:]
+    /// Requests that expired while in flight on a device and that it has not answered yet:
+    /// they still occupy it (its queue, its link), so they still count against its credit
+    /// until their late answers arrive. Otherwise a drowning device would be fed a fresh
+    /// request for every one that expired, and its queue would never drain.
+    public private(set) var ghosts: [Role: Int] = [:]
     public var maxCredit: Int { settings.windowBatches * settings.batchSize }
     /// The plan served as last reported (`served` directive).
     public private(set) var served: Plan = .none
@@ -169,6 +174,7 @@ public struct SourceInstance {
         backoffUntil[d] = nil
         credit[d] = nil
         lastDecrease[d] = nil
+        ghosts[d] = nil
         detector.watch(d, now: now)
         out += refresh(now: now)
         return out
@@ -199,19 +205,25 @@ public struct SourceInstance {
     public mutating func answers(ids: [UInt64], labels: [Int8], from d: Role, now: UInt64) -> [(id: UInt64, label: Int8, latencyNanos: UInt64)] {
         var accepted: [(UInt64, Int8, UInt64)] = []
         accepted.reserveCapacity(ids.count)
-        var slowest: UInt64 = 0
+        var slowest: UInt64 = 0, late = 0
         for (id, label) in zip(ids, labels) {
             if case .accepted(let l) = ledger.onAnswer(id, label: label, from: d, now: now) {
                 accepted.append((id, label, l)); slowest = max(slowest, l)
+            } else {
+                late += 1
             }
         }
+        if late > 0, let g = ghosts[d] { ghosts[d] = max(0, g - late) }
         if !accepted.isEmpty { adaptCredit(d, slowest: slowest, answered: accepted.count, now: now) }
         return accepted.map { (id: $0.0, label: $0.1, latencyNanos: $0.2) }
     }
 
     /// `d` refused these ids (they do not fit its plan): route them again after a short backoff.
     public mutating func rejected(_ ids: [UInt64], from d: Role, now: UInt64) {
+        let before = ledger.inFlight(on: d)
         ledger.onReject(ids, from: d)
+        let late = ids.count - (before - ledger.inFlight(on: d))
+        if late > 0, let g = ghosts[d] { ghosts[d] = max(0, g - late) }
         backoffUntil[d] = now + settings.rejectBackoff.nanoseconds
     }
 
@@ -225,6 +237,7 @@ public struct SourceInstance {
             out.append(.answeredUnavailable(expired, reason: .deadline))
             // A device whose requests expired in flight is too slow for its credit.
             for (k, d) in Role.allCases.enumerated() where ledger.inFlight(on: d) < inFlight[k] {
+                ghosts[d, default: 0] += inFlight[k] - ledger.inFlight(on: d)
                 adaptCredit(d, slowest: settings.deadline.nanoseconds, answered: 0, now: now)
             }
         }
@@ -246,7 +259,7 @@ public struct SourceInstance {
         for d in Role.allCases {
             guard let route = r[d] else { continue }
             if let until = backoffUntil[d], now < until { continue }
-            let credit = self.credit[d] ?? maxCredit
+            let credit = (self.credit[d] ?? maxCredit) - (ghosts[d] ?? 0)
             while ledger.inFlight(on: d) < credit, ledger.pendingCount > 0 {
                 let ids = ledger.nextBatch(for: d, max: min(settings.batchSize, credit - ledger.inFlight(on: d)))
                 if ids.isEmpty { break }
@@ -287,6 +300,7 @@ public struct SourceInstance {
         case .markDead(let r, let cause, let silent):
             reachable.remove(r)
             relayed[r] = nil
+            ghosts[r] = nil
             ledger.onDeviceDown(r)
             var out: [Directive] = [.markDown(r, cause: cause, silentNanos: silent)]
             out += refresh(now: now)
