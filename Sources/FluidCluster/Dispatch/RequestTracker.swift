@@ -1,6 +1,6 @@
 import FluidModel
 
-/// The source's ledger: every request id gets exactly one answer (DESIGN §4 invariant 2).
+/// The source's ledger: every request id gets exactly one answer (docs/cluster.md invariant 2).
 ///
 /// An id is *pending* (waiting for a device), *in flight* on one device, or answered (then
 /// it is forgotten). An answer for an id not in the ledger is a duplicate — a late answer

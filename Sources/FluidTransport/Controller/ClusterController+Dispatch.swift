@@ -40,7 +40,6 @@ extension ClusterController {
             // No device set can serve: every waiting request gets an explicit answer.
             let ids = tracker.answerPendingUnavailable(now: now)
             window.unavailable += ids.count
-            if !ids.isEmpty { noteAnswer() }
             return
         }
         guard let a = announced else { return }
@@ -84,8 +83,7 @@ extension ClusterController {
             if label < 0 {
                 window.unavailable += 1
             } else {
-                window.predicted += 1
-                window.latenciesMs.append(Double(latency) / 1e6)
+                window.notePrediction(from: device, latencyMs: Double(latency) / 1e6)
                 if Int(label) == Int(config.testSet.labels[Int(id % UInt64(config.testSet.count))]) {
                     correct += 1; window.correct += 1
                 }
