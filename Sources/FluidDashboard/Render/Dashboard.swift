@@ -247,7 +247,7 @@ public enum Dashboard {
         guard v.isFinite, v > 0 else { return 1 }
         var p = 1.0
         while p * 10 <= v { p *= 10 }
-        for m in [1.0, 2, 5, 10] where m * p >= v { return m * p }
+        for m in [1.0, 2, 2.5, 5, 10] where m * p >= v { return m * p }
         return 10 * p
     }
 
