@@ -8,7 +8,7 @@ CONFIG    := release
 BIN       := .build/$(CONFIG)/fluid
 DATA_DIR  := data/mnist
 
-.PHONY: all build run test data models bench clean
+.PHONY: all build run test data models bench screenshot clean
 
 all: build
 
@@ -39,6 +39,13 @@ models: build data
 bench: build data
 	$(BIN) bench kernels
 	$(BIN) bench paper
+
+## The README's picture of the dashboard: a recorded headless session (Fluid, HA, the
+## Master killed at 6 s, revived at 14 s) drawn by `fluid replay --svg` at 10 s.
+screenshot: build data
+	$(BIN) run --headless --kind fluid --mode ha --duration 20 --rate 2000 \
+		--faults kill:master@6,revive:master@14 --log docs/screenshot-session.jsonl > /dev/null
+	$(BIN) replay docs/screenshot-session.jsonl --svg docs/dashboard.svg --dump-at 10 --svg-size 100x30
 
 clean:
 	rm -rf .build data

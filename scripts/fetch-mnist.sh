@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetch MNIST (DESIGN §6) into DEST as the four RAW IDX files, each checked against its SHA-256.
+# Fetch MNIST (docs/data.md) into DEST as the four RAW IDX files, each checked against its SHA-256.
 #
 #   scripts/fetch-mnist.sh [--sources LIST] [DEST]        (DEST defaults to data/mnist)
 #
@@ -32,7 +32,7 @@ done
 DEST="${DEST:-data/mnist}"
 
 FILES=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
-# SHA-256 of the RAW files (DESIGN §6). A function, not an associative array: bash 3 has none.
+# SHA-256 of the RAW files (docs/data.md). A function, not an associative array: bash 3 has none.
 sha_for() {
     case "$1" in
         train-images-idx3-ubyte) echo ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db ;;

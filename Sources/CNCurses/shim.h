@@ -14,6 +14,13 @@ static inline int fluid_getmaxx(WINDOW *w) { return getmaxx(w); }
 static inline WINDOW *fluid_stdscr(void) { return stdscr; }
 static inline int fluid_key_backspace(void) { return KEY_BACKSPACE; }
 static inline int fluid_err(void) { return ERR; }
+static inline int fluid_key_ppage(void) { return KEY_PPAGE; }
+static inline int fluid_key_npage(void) { return KEY_NPAGE; }
+static inline int fluid_key_left(void) { return KEY_LEFT; }
+static inline int fluid_key_right(void) { return KEY_RIGHT; }
+// Esc arrives alone only after ESCDELAY ms (ncurses waits to tell it from a key
+// sequence): 25 ms keeps Esc prompt on a local terminal.
+static inline int fluid_set_escdelay(int ms) { return set_escdelay(ms); }
 
 // Attributes (NCURSES_BITS macros) as plain ints for attrset().
 static inline int fluid_a_normal(void) { return (int)A_NORMAL; }

@@ -1,7 +1,7 @@
 // Roles and device states are the shared vocabulary; re-exported for the log's readers.
 @_exported import FluidVocabulary
 
-/// A DESIGN §8 session log (JSON Lines) as read back: a header line, then samples and
+/// A session log (docs/cli.md) (JSON Lines) as read back: a header line, then samples and
 /// events with `t` in seconds since start, and an optional summary at the end. FluidCluster
 /// writes the lines, FluidDashboard replays them; both use the names here. Fields this
 /// reader does not know are kept in `fields`, so newer writers stay readable.
@@ -14,9 +14,13 @@ public struct SessionLog: Equatable, Sendable {
     public var samples: [Sample]
     public var events: [Event]
     public var summary: Summary?
+    /// The number of the last line when it was cut short (no newline, not JSON: the
+    /// writer crashed mid-line) and left out; nil when the file ends cleanly.
+    public var cutLastLine: Int?
 
-    public init(header: Header, samples: [Sample], events: [Event], summary: Summary?) {
+    public init(header: Header, samples: [Sample], events: [Event], summary: Summary?, cutLastLine: Int? = nil) {
         self.header = header; self.samples = samples; self.events = events; self.summary = summary
+        self.cutLastLine = cutLastLine
     }
 
     /// Seconds from the start to the last sample or event.

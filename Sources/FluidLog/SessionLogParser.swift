@@ -31,14 +31,22 @@ public enum SessionLogParser {
         var events: [SessionLog.Event] = []
         var summary: SessionLog.Summary?
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var cut: Int?
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // A writer flushes whole lines; one that crashed leaves its last line without a
+        // newline. That line is dropped (and reported), not the whole log.
+        let unterminated = !text.hasSuffix("\n")
+        for raw in lines {
             number += 1
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             func fail(_ problem: String) -> SessionLogError {
                 SessionLogError(file: name, line: number, problem: problem)
             }
-            guard let value = JSONValue.parse(line) else { throw fail("not valid JSON: \(line.prefix(60))") }
+            guard let value = JSONValue.parse(line) else {
+                if unterminated, number == lines.count, header != nil { cut = number; break }
+                throw fail("not valid JSON: \(line.prefix(60))")
+            }
             guard let fields = value.object else { throw fail("expected a JSON object") }
             guard let type = fields["type"]?.string else { throw fail("missing string field \"type\"") }
             if header == nil {
@@ -57,7 +65,7 @@ public enum SessionLogParser {
             }
         }
         guard let header else { throw SessionLogError(file: name, line: 0, problem: "empty: no header line") }
-        return SessionLog(header: header, samples: samples, events: events, summary: summary)
+        return SessionLog(header: header, samples: samples, events: events, summary: summary, cutLastLine: cut)
     }
 
     /// One event line on its own (the live dashboard feeds the cluster's events
@@ -80,17 +88,23 @@ public enum SessionLogParser {
         return SessionLog.Header(version: version, fields: f)
     }
 
+    /// Longest session a log may describe, seconds (a year): beyond it a `t` is corrupt.
+    public static let maximumTime = 365.0 * 24 * 3600
+
     private static func time(_ f: [String: JSONValue], _ fail: (String) -> SessionLogError) throws -> Double {
         guard let t = f["t"]?.double else { throw fail("missing number field \"t\"") }
         guard t.isFinite, t >= 0 else { throw fail("\"t\" must be a non-negative number of seconds") }
+        guard t <= maximumTime else {
+            throw fail("\"t\" \(t) is beyond a year of seconds: the line is corrupt")
+        }
         return t
     }
 
     private static func parseSample(_ f: [String: JSONValue],
                                     _ fail: (String) -> SessionLogError) throws -> SessionLog.Sample {
         let t = try time(f, fail)
-        guard let throughput = f["throughput"]?.double, throughput.isFinite else {
-            throw fail("sample: missing number field \"throughput\"")
+        guard let throughput = f["throughput"]?.double, throughput.isFinite, throughput >= 0 else {
+            throw fail("sample: \"throughput\" must be a non-negative number")
         }
         guard let planName = f["plan"]?.string else { throw fail("sample: missing string field \"plan\"") }
         guard let plan = Plan(rawValue: planName) else {
@@ -99,7 +113,7 @@ public enum SessionLogParser {
         var accuracy: Double?
         if let a = f["accuracy"], a != .null {
             guard let v = a.double, v.isFinite else { throw fail("sample: \"accuracy\" must be a number") }
-            accuracy = v
+            accuracy = min(1, max(0, v))
         }
         var devices: [Role: SessionLog.DeviceSample] = [:]
         if let d = f["devices"] {

@@ -14,7 +14,9 @@ struct ColorPalette {
         guard colour, has_colors() else {
             attributes = [.normal: normal, .dim: dim, .accent: normal, .healthy: normal,
                           .degraded: bold, .failed: bold | underline, .title: reverse,
-                          .key: bold, .border: dim, .selected: reverse]
+                          .key: bold, .border: dim, .selected: reverse,
+                          .bannerOK: reverse, .bannerDegraded: reverse | bold,
+                          .bannerOutage: reverse | bold | underline, .series2: normal]
             return
         }
         start_color()
@@ -28,6 +30,10 @@ struct ColorPalette {
             (.title, Int32(COLOR_WHITE), Int32(COLOR_BLUE), bold),
             (.key, Int32(COLOR_CYAN), -1, bold),
             (.border, Int32(COLOR_BLUE), -1, normal),
+            (.bannerOK, Int32(COLOR_BLACK), Int32(COLOR_GREEN), bold),
+            (.bannerDegraded, Int32(COLOR_BLACK), Int32(COLOR_YELLOW), bold),
+            (.bannerOutage, Int32(COLOR_WHITE), Int32(COLOR_RED), bold),
+            (.series2, Int32(COLOR_MAGENTA), -1, normal),
         ]
         attributes = [.normal: normal, .dim: dim, .selected: reverse]
         for (i, (role, fg, bg, extra)) in table.enumerated() {

@@ -83,11 +83,15 @@ public final class DashboardLoop {
             let wait = Int(max(0, nextDraw - ProcessInfo.processInfo.systemUptime) * 1000)
             guard let key = terminal.readKey(timeoutMs: max(1, wait)) else { continue }
             if key == .resize { nextDraw = 0; continue }
-            guard let action = ui.keyTable.action(for: key, readOnly: ui.readOnly) else {
-                if ui.readOnly, options.keyTable.action(for: key, readOnly: false) != nil {
+            let size = terminal.size
+            guard let action = ui.action(for: key, rows: size.rows, columns: size.columns) else {
+                if Dashboard.isTooSmall(rows: size.rows, columns: size.columns) { continue }
+                if ui.helpVisible {
+                    say("help is open: Esc closes it")
+                } else if ui.readOnly, options.keyTable.action(for: key, readOnly: false) != nil {
                     say("read-only: \(key.display) is disabled")
-                    nextDraw = 0
                 }
+                nextDraw = 0
                 continue
             }
             if handle(action, terminal: terminal) { return .quit }
@@ -97,7 +101,7 @@ public final class DashboardLoop {
 
     /// Returns true to quit.
     private func handle(_ action: DashboardAction, terminal: Terminal) -> Bool {
-        if ui.apply(action) { return true }
+        if ui.apply(action, page: Dashboard.eventRows(rows: terminal.size.rows)) { return true }
         if action == .toggleRecording {
             toggleRecording(size: terminal.size)
             return false
@@ -107,6 +111,7 @@ public final class DashboardLoop {
             say(action.describe)
         }
         driver.perform(action)
+        if let note = driver.takeMessage() { say(note) }
         // Freeze after the driver has seen the pause (a replay pauses its clock).
         if action == .togglePause { frozen = ui.paused ? driver.snapshot() : nil }
         return false
@@ -115,8 +120,14 @@ public final class DashboardLoop {
     private func draw(_ terminal: Terminal) {
         var snap = (ui.paused ? frozen : nil) ?? driver.snapshot()
         snap.recording = recorder != nil
+        if let note = driver.takeMessage() { say(note) }
         if ProcessInfo.processInfo.systemUptime > messageUntil { ui.message = nil }
         let size = terminal.size
+        // Scrolled back, the view stays on the same events while new ones arrive below.
+        if ui.eventScroll > 0 {
+            ui.eventScroll += snap.events.filter { $0.sequence > lastSequence }.count
+            ui.eventScroll = min(ui.eventScroll, max(0, snap.events.count - Dashboard.eventRows(rows: size.rows)))
+        }
         let screen = Dashboard.render(snap, ui: ui, rows: size.rows, columns: size.columns)
         terminal.draw(screen)
         lastSequence = max(lastSequence, snap.events.last?.sequence ?? 0)
@@ -130,9 +141,9 @@ public final class DashboardLoop {
     }
 
     private func toggleRecording(size: (rows: Int, columns: Int)) {
-        if recorder != nil {
+        if let r = recorder {
             stopRecording()
-            say("recording stopped")
+            say("recording saved: \(r.sessionLogPath) + .cast")
             return
         }
         guard let dir = options.recordDirectory else {
@@ -146,7 +157,7 @@ public final class DashboardLoop {
             try driver.setSessionLog(path: r.sessionLogPath)
             recorder = r
             options.log("recording to \(r.castPath) and \(r.sessionLogPath)")
-            say("recording → \(r.castPath)")
+            say("recording → \(r.sessionLogPath) + .cast")
         } catch {
             options.log("cannot record: \(error)")
             say("cannot record: \(error)")
@@ -161,6 +172,7 @@ public final class DashboardLoop {
 
     private func say(_ text: String) {
         ui.message = text
-        messageUntil = ProcessInfo.processInfo.systemUptime + 4
+        // Long enough to read a path; a newer message replaces it at once.
+        messageUntil = ProcessInfo.processInfo.systemUptime + 6
     }
 }

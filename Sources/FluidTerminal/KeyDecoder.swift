@@ -12,6 +12,11 @@ enum KeyDecoder {
         if code == resize { return .resize }
         if let n = functionKeys[code] { return .function(n) }
         if code == 3 { return .controlC }
+        if code == 27 { return .escape }
+        if code == fluid_key_ppage() { return .pageUp }
+        if code == fluid_key_npage() { return .pageDown }
+        if code == fluid_key_left() { return .left }
+        if code == fluid_key_right() { return .right }
         guard code >= 32, code < 127, let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
         return .character(Character(scalar))
     }

@@ -36,6 +36,7 @@ public final class Terminal {
         raw()            // Ctrl-C and Ctrl-Z arrive as keys, not signals
         noecho()
         _ = fluid_keypad(1)
+        _ = fluid_set_escdelay(25)
         curs_set(0)
         palette = ColorPalette(colour: colour)
         _ = fluid_clear()

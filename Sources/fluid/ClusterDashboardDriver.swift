@@ -20,21 +20,29 @@ final class ClusterDashboardDriver: DashboardDriver {
     private var events: [DashboardEvent] = []
     private var sequence = 0
     private var accuracyHistory: [Double] = []
+    private var masterHistory: [Double] = []
+    private var workerHistory: [Double] = []
+    private var unavailableHistory: [Double] = []
+    private var throughputHistory: [Double] = []
     private var planReason = ""
     private var sessionLog: FileHandle?
-    private var sessionLogStart = 0.0
     private var failureText: String?
-    private var kindSwitch: (kind: ModelKind, thread: Thread)?
-    private var lastRevive: [Role: Double] = [:]
+    private var intents = FaultIntents()
+    private var kinds = KindQueue()
+    private var kindThread: Thread?
+    private var messages: [String] = []
     /// Devices that went down without a fault of ours (cleared when they come back).
     private var unexpectedlyDown: Set<Role> = []
     private var stopped = false
     /// Set by `shutdown()`: one line for the user once the terminal is back.
     private(set) var summaryLine: String?
 
-    /// Offered-rate ladder for `+`/`-` (images/s); above the top is "unthrottled".
-    static let rates: [Double] = [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000]
-    static let historyLength = 240
+    /// Offered-rate ladder for `+`/`-` (images/s); above the top is "unthrottled". It
+    /// reaches past what HA serves on loopback (~50 k img/s), so a rate can be set that
+    /// the cluster cannot keep up with.
+    static let rates: [Double] = [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000,
+                                  20000, 50000, 100_000, 200_000]
+    static let historyLength = 600
     /// Device-down causes that we brought about: faults from the keys, and the
     /// controller restarting or stopping the nodes (kind switch, quit).
     static let expectedCauses: Set<String> = ["kill", "hang", "restart", "stop"]
@@ -53,6 +61,12 @@ final class ClusterDashboardDriver: DashboardDriver {
         config.mode = mode
         config.rate = rate
         config.weightsDirectory = modelsDirectory
+        // A node that cannot load its weights exits with the reason in a log the user
+        // does not see: load the file here first, so the reason is the error message.
+        let weights = config.weightsPath(for: kind)
+        do { _ = try ModelFile.load(path: weights) } catch {
+            throw DemoError("cannot start the nodes on \(weights): \(error)")
+        }
         config.nodeOutput = .directory(nodeLogDirectory)
         config.logger = logger
         controller = try ClusterController(config: config)
@@ -69,8 +83,8 @@ final class ClusterDashboardDriver: DashboardDriver {
     // MARK: controller → dashboard
 
     private func received(_ e: SessionEvent) {
-        let line = e.json.serialized()
         lock.lock(); defer { lock.unlock() }
+        let line = e.json.serialized()
         writeLog(line)
         sequence += 1
         guard let parsed = SessionLogParser.event(fromJSONLine: line) else { return }
@@ -81,10 +95,10 @@ final class ClusterDashboardDriver: DashboardDriver {
         case .deviceDown(let role, let cause, _, _) where !Self.expectedCauses.contains(cause) && !stopped:
             // Not one of ours: a node crashed or exited by itself. The cluster fails
             // over as it would for a fault; if no node is left, the demo stops.
-            d.text = "\(role == .master ? "Master" : "Worker") stopped unexpectedly · " + d.text
+            d.text = "\(role.title) stopped unexpectedly · " + d.text
             d.severity = .failure
             unexpectedlyDown.insert(role)
-            if unexpectedlyDown.count == 2, kindSwitch == nil {
+            if unexpectedlyDown.count == 2, !kinds.busy {
                 failureText = "both nodes stopped unexpectedly (see the node logs)"
             }
         case .deviceUp(let role, _):
@@ -98,8 +112,16 @@ final class ClusterDashboardDriver: DashboardDriver {
     private func received(_ s: Sample) {
         lock.lock(); defer { lock.unlock() }
         writeLog(s.json.serialized())
-        if let a = s.accuracy { accuracyHistory.append(a) }
-        if accuracyHistory.count > Self.historyLength { accuracyHistory.removeFirst() }
+        if let a = s.accuracy { append(&accuracyHistory, a) }
+        append(&throughputHistory, s.throughput)
+        append(&masterHistory, s.master.answersPerSecond)
+        append(&workerHistory, s.worker.answersPerSecond)
+        append(&unavailableHistory, s.unavailablePerSecond)
+    }
+
+    private func append(_ xs: inout [Double], _ x: Double) {
+        xs.append(x)
+        if xs.count > Self.historyLength { xs.removeFirst(xs.count - Self.historyLength) }
     }
 
     /// A note of our own in the event log (kind switches, errors).
@@ -108,31 +130,42 @@ final class ClusterDashboardDriver: DashboardDriver {
         let t = controller.snapshot().t
         lock.lock(); defer { lock.unlock() }
         sequence += 1
-        events.append(DashboardEvent(sequence: sequence, time: t, text: text,
-                                     severity: severity))
+        events.append(DashboardEvent(sequence: sequence, time: t, text: text, severity: severity))
+    }
+
+    /// A line for the status bar (the loop takes it on its next frame).
+    private func tell(_ text: String) {
+        lock.withLock { messages.append(text) }
+    }
+
+    func takeMessage() -> String? {
+        lock.withLock { messages.isEmpty ? nil : messages.removeFirst() }
     }
 
     func snapshot() -> DashboardSnapshot {
         lock.lock()
-        let stopped = self.stopped, events = self.events, accuracy = self.accuracyHistory,
-            reason = planReason, switching = kindSwitch?.kind
+        let stopped = self.stopped, events = self.events, reason = planReason, kindStatus = kinds.status
+        let histories = (accuracyHistory, throughputHistory, masterHistory, workerHistory, unavailableHistory)
         lock.unlock()
         guard !stopped else { return DashboardSnapshot(status: "stopping…") }
         let c = controller.snapshot()
-        var s = DashboardSnapshot(kind: c.kind, mode: c.modeSetting,
-                                  plan: c.plan, planReason: reason, sessionTime: c.t)
-        s.throughput = c.lastSample?.throughput ?? 0
-        s.accuracy = c.lastSample?.accuracy
+        let last = c.lastSample
+        var s = DashboardSnapshot(kind: c.kind, mode: c.modeSetting, plan: c.servedPlan,
+                                  planReason: reason, sessionTime: c.t)
+        s.health = c.health
+        s.throughput = last?.throughput ?? 0
+        s.unavailableRate = last?.unavailablePerSecond ?? 0
+        s.accuracy = last?.accuracyWindow
+        s.accuracyCount = last?.accuracyWindowCount ?? 0
         s.offeredRate = c.rate
         s.master = device(.master, c)
         s.worker = device(.worker, c)
-        s.throughputHistory = c.throughputHistory
-        s.accuracyHistory = accuracy
-        s.events = Array(events.suffix(200))
-        s.counters = RequestCounters(sent: c.sent, answered: c.answered, unavailable: c.unavailable,
-                                     inFlight: c.outstanding)
+        (s.accuracyHistory, s.throughputHistory, s.masterHistory, s.workerHistory, s.unavailableHistory) = histories
+        s.events = Array(events.suffix(400))
+        s.counters = RequestCounters(sent: c.sent, answered: c.answered, predicted: c.predicted,
+                                     unavailable: c.unavailable, inFlight: c.outstanding)
         var status: [String] = []
-        if let k = switching ?? (c.restarting ? s.kind : nil) { status.append("restarting nodes on \(k.rawValue)…") }
+        if let k = kindStatus ?? (c.restarting ? "restarting nodes on \(c.kind.rawValue)…" : nil) { status.append(k) }
         if c.modeSetting == .auto { status.append("auto → \(c.runningMode.rawValue.uppercased())") }
         if c.rate == nil { status.append("rate: unthrottled") }
         s.status = status.isEmpty ? nil : status.joined(separator: "  ")
@@ -141,16 +174,23 @@ final class ClusterDashboardDriver: DashboardDriver {
 
     private func device(_ role: Role, _ c: ClusterSnapshot) -> DeviceStatus {
         let d = c.device(role)
-        let job = d.state == .up ? c.plan.job(for: role) : .idle
-        // Latency is per request, measured at the source: shown on the devices serving.
-        let serving = job != .idle
+        let live = d.state == .up
         return DeviceStatus(name: role, state: d.state,
-                            isLeader: c.leader == role, job: job,
-                            imagesPerSecond: d.imagesPerSecond,
-                            latencyP50ms: serving ? c.lastSample?.latencyP50Ms : nil,
-                            latencyP99ms: serving ? c.lastSample?.latencyP99Ms : nil,
+                            isLeader: live && c.liveLeader == role,
+                            job: live ? c.servedPlan.job(for: role) : .idle,
+                            imagesPerSecond: d.imagesPerSecond, answersPerSecond: d.answersPerSecond,
+                            latencyP50ms: jointLatency(role, c, \.latencyP50Ms),
+                            latencyP99ms: jointLatency(role, c, \.latencyP99Ms),
                             heartbeatAgeMs: d.heartbeatAgeMs,
                             bytesSent: d.peerBytesOut, bytesReceived: d.peerBytesIn, pid: d.pid)
+    }
+
+    /// A device's own answers' latency; in a joint plan the Master answers for both, so
+    /// the Worker shows the joint answers' latency (its work is inside every one).
+    private func jointLatency(_ role: Role, _ c: ClusterSnapshot, _ key: KeyPath<DeviceSample, Double?>) -> Double? {
+        let own = c.device(role)[keyPath: key]
+        if own == nil, role == .worker, c.servedPlan.isJoint { return c.master[keyPath: key] }
+        return own
     }
 
     var failure: String? {
@@ -160,35 +200,38 @@ final class ClusterDashboardDriver: DashboardDriver {
 
     // MARK: dashboard → controller
 
+    /// What the screen shows of a device's process: running (incl. starting), hung, gone.
+    private func observed(_ role: Role) -> DeviceIntent {
+        let d = controller.snapshot().device(role)
+        if d.pid == nil { return .killed }
+        return d.state == .hung ? .hung : .up
+    }
+
     func perform(_ action: DashboardAction) {
+        let now = ProcessInfo.processInfo.systemUptime
         lock.lock()
-        let busy = kindSwitch != nil || stopped
+        let busy = kinds.busy
+        let gone = stopped
         lock.unlock()
+        if gone { return }
         switch action {
-        case .crashOrRevive(let d):
-            guard !busy else { return note("nodes are restarting: try again in a moment", .warning) }
-            let role = d
-            let dev = controller.snapshot().device(role)
-            if dev.state == .down && dev.pid == nil {
-                controller.inject(Fault(.revive, role))
-                lock.withLock { lastRevive[role] = ProcessInfo.processInfo.systemUptime }
-            } else if dev.state == .down, let t = lock.withLock({ lastRevive[role] }),
-                      ProcessInfo.processInfo.systemUptime - t < 5 {
-                // Revived, still connecting: a second press must not kill the newborn.
-                note("\(d.title) is starting up", .info)
+        case .crashOrRevive(let role):
+            let seen = observed(role)
+            let command = lock.withLock { intents.crashOrRevive(role, observed: seen, now: now) }
+            if busy {
+                tell("\(Self.describe(command)) queued: applied once the nodes have restarted")
             } else {
-                controller.inject(Fault(.kill, role))
+                carryOut(command)
             }
-        case .hangOrResume(let d):
-            guard !busy else { return note("nodes are restarting: try again in a moment", .warning) }
-            let role = d
-            let dev = controller.snapshot().device(role)
-            if dev.state == .hung {
-                controller.inject(Fault(.resume, role))
-            } else if dev.pid != nil {
-                controller.inject(Fault(.hang, role))
+        case .hangOrResume(let role):
+            let seen = observed(role)
+            let (command, refusal) = lock.withLock { intents.hangOrResume(role, observed: seen, now: now) }
+            if let refusal { return tell(refusal) }
+            guard let command else { return }
+            if busy {
+                tell("\(Self.describe(command)) queued: applied once the nodes have restarted")
             } else {
-                note("\(d.title) is not running: m/w revives it", .warning)
+                carryOut(command)
             }
         case .toggleMode:
             let running = controller.snapshot().runningMode
@@ -196,14 +239,38 @@ final class ClusterDashboardDriver: DashboardDriver {
         case .autoMode:
             controller.setMode(.auto)
         case .selectKind(let k):
-            guard !busy else { return }
-            switchKind(to: k)
+            let current = controller.kind
+            let outcome = lock.withLock { kinds.request(k, current: current) }
+            switch outcome {
+            case .start(let kind): startKindSwitch(to: kind)
+            case .queued(let kind): tell("\(kind.title) queued: the nodes are restarting; it follows")
+            case .unchanged: tell("already running \(k.title)")
+            }
         case .rateUp, .rateDown:
             let c = controller.snapshot()
-            controller.setRate(Self.nextRate(current: c.rate, measured: c.lastSample?.throughput ?? 0,
-                                             up: action == .rateUp))
+            let next = Self.nextRate(current: c.rate, measured: c.lastSample?.throughput ?? 0, up: action == .rateUp)
+            controller.setRate(next)
+            tell(next.map { "offered rate \(Int($0)) img/s" } ?? "offered rate: unthrottled (as fast as answered)")
         default:
             break
+        }
+    }
+
+    static func describe(_ c: DeviceCommand) -> String {
+        switch c {
+        case .kill(let r): return "kill \(r.title)"
+        case .revive(let r): return "revive \(r.title)"
+        case .hang(let r): return "hang \(r.title)"
+        case .resume(let r): return "resume \(r.title)"
+        }
+    }
+
+    private func carryOut(_ c: DeviceCommand) {
+        switch c {
+        case .kill(let r): controller.inject(Fault(.kill, r))
+        case .revive(let r): controller.inject(Fault(.revive, r))
+        case .hang(let r): controller.inject(Fault(.hang, r))
+        case .resume(let r): controller.inject(Fault(.resume, r))
         }
     }
 
@@ -218,44 +285,68 @@ final class ClusterDashboardDriver: DashboardDriver {
     }
 
     /// `setKind` restarts both nodes and waits for the new plan (seconds): off the
-    /// dashboard's thread, so the screen keeps drawing meanwhile.
-    private func switchKind(to kind: ModelKind) {
-        let mk = kind
-        guard mk != controller.kind else { return }
+    /// dashboard's thread, so the screen keeps drawing meanwhile. Kinds asked for
+    /// meanwhile follow in turn; then the faults the user had injected are put back.
+    private func startKindSwitch(to kind: ModelKind) {
         let thread = Thread { [weak self] in
             guard let self else { return }
-            do {
-                try self.controller.setKind(mk)
-            } catch {
-                self.logger.error("switching to \(kind.rawValue) failed: \(error)")
-                self.note("switching to \(kind.rawValue) failed: \(error)", .failure)
+            var next: ModelKind? = kind
+            while let k = next {
+                do {
+                    try self.controller.setKind(k)
+                } catch {
+                    self.logger.error("switching to \(k.rawValue) failed: \(error)")
+                    self.note("switching to \(k.rawValue) failed: \(error)", .failure)
+                    self.tell("switching to \(k.title) failed: \(error)")
+                }
+                let current = self.controller.kind
+                next = self.lock.withLock { self.stopped ? nil : self.kinds.finished(current: current) }
             }
-            self.lock.withLock { self.kindSwitch = nil }
+            let reapply = self.lock.withLock { self.stopped ? [] : self.intents.reapply() }
+            for c in reapply {
+                self.note("\(Self.describe(c)) again: it was down before the restart", .warning)
+                self.carryOut(c)
+            }
+            self.tell("running \(self.controller.kind.title)")
         }
-        lock.withLock { kindSwitch = (kind, thread) }
+        lock.withLock { kindThread = thread }
         thread.start()
     }
 
     // MARK: recording
 
     func setSessionLog(path: String?) throws {
-        let c = path == nil ? nil : controller.snapshot()  // before taking `lock` (see `note`)
+        let c = controller.snapshot()  // before taking `lock` (see `note`)
+        if path == nil {
+            // A recording that ends says how it ended, like a run does.
+            let summary = controller.summaryNow()
+            lock.withLock {
+                writeLog(summary.json.serialized())
+                try? sessionLog?.close()
+                sessionLog = nil
+            }
+            return
+        }
+        guard let path else { return }
         // The file the nodes announced they loaded; before any handshake, the file they will load.
-        let sha = c.map { $0.weightsSHA256 ?? (try? ModelFile.load(path: $0.weightsPath).sha256) ?? "" } ?? ""
+        let sha = c.weightsSHA256 ?? (try? ModelFile.load(path: c.weightsPath).sha256) ?? ""
+        let past = controller.eventsSoFar()
         lock.lock(); defer { lock.unlock() }
         try? sessionLog?.close()
         sessionLog = nil
-        guard let path, let c else { return }
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let h = FileHandle(forWritingAtPath: path) else {
-            throw DemoError("cannot create the session log \(path)")
+            throw DemoError("cannot create the session log \(path): \(String(cString: strerror(errno)))")
         }
         sessionLog = h
         let header = SessionHeader(kind: c.kind, mode: c.modeSetting, rate: c.rate, duration: nil,
-                                   faults: "", weightsSHA256: sha,
-                                   extra: [("source", "fluid demo"), ("weights", .string(c.weightsPath)),
-                                           ("started_at", .number(c.t, digits: 3))])
+                                   faults: "", weightsSHA256: sha, source: "fluid demo",
+                                   startedAt: Date().addingTimeInterval(-c.t),
+                                   recordingFrom: max(c.t, past.last?.t ?? 0),
+                                   extra: [("weights", .string(c.weightsPath))])
         writeLog(header.json.serialized())
+        // The log starts with what happened before the recording did (start-up, faults).
+        for e in past { writeLog(e.json.serialized()) }
     }
 
     /// Appends one line (flushed: a crash leaves a valid prefix). Caller holds `lock`.
@@ -274,7 +365,7 @@ final class ClusterDashboardDriver: DashboardDriver {
         lock.lock()
         if stopped { lock.unlock(); return }
         stopped = true
-        let switching = kindSwitch?.thread
+        let switching = kindThread
         lock.unlock()
         // A kind switch in progress finishes (or times out) before the nodes are stopped.
         while let t = switching, t.isExecuting { usleep(20_000) }
@@ -286,7 +377,7 @@ final class ClusterDashboardDriver: DashboardDriver {
         lock.unlock()
         logger.info("demo stopped: \(summary.json.serialized())")
         let acc = summary.accuracy.map { String(format: "%.2f %%", $0 * 100) } ?? "–"
-        summaryLine = "sent \(summary.sent), answered \(summary.answered) (unavailable \(summary.unavailable)), "
+        summaryLine = "sent \(summary.sent), predictions \(summary.predicted), unavailable \(summary.unavailable), "
             + "lost \(summary.lost), accuracy \(acc), \(summary.failovers.count) failover(s)"
     }
 }

@@ -5,14 +5,15 @@ import Foundation
 import Logging
 
 /// `fluid demo` (the default): two `fluid node` processes on loopback, MNIST
-/// streamed through them, and the dashboard with fault keys (DESIGN §8).
+/// streamed through them, and the dashboard with fault keys (docs/cli.md, docs/dashboard.md).
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Interactive dashboard: run the two-device cluster, kill/hang/revive devices, toggle HA/HT.",
         discussion: """
         Keys: m/w crash or revive the Master/Worker, M/W hang or resume it, t HA↔HT, a auto,
-        1/2/3 Static/Dynamic/Fluid, +/- rate, r record, space pause, ? help, q quit.
+        1/2/3 Static/Dynamic/Fluid, +/- rate, r record, PgUp/PgDn events, space pause,
+        ? help (Esc closes it), q quit. How to read the screen: docs/dashboard.md.
         Logs go to a file (FLUID_DEMO_LOG, default $TMPDIR/fluid-demo.log), never to the terminal.
         Without a terminal use `fluid run --headless`.
         """)
@@ -48,6 +49,14 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         // Before any node starts: without a terminal there is nothing to drive them.
         guard Terminal.isInteractive else { throw TerminalError.notATerminal(command: "fluid demo") }
+        // And a recording that cannot be written fails now, with the whole reason,
+        // not after the nodes started (or silently, mid-demo).
+        var recordDirectory = (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent("sessions")
+        if let record {
+            do { recordDirectory = try SessionRecorder.checkDirectory(record) } catch {
+                throw DemoFailure("--record \(record): \(error)")
+            }
+        }
         let logPath = ProcessInfo.processInfo.environment["FLUID_DEMO_LOG"]
             ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("fluid-demo.log")
         let logFile = try DemoLogFile(path: logPath)
@@ -61,7 +70,7 @@ struct DemoCommand: ParsableCommand {
         let options = DashboardOptions(
             command: "fluid demo", colour: Terminal.wantsColour(noColorFlag: noColor), readOnly: readOnly,
             keyTable: .live, title: "Fluid demo", redrawHz: fps,
-            recordDirectory: record ?? "sessions", recordAtStart: record != nil,
+            recordDirectory: recordDirectory, recordAtStart: record != nil,
             log: { logger.info("\($0)") })
         let exit: DashboardExit
         do {
@@ -82,6 +91,12 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+/// A runtime failure: one line, no usage text (it is not a usage error).
+struct DemoFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
 }
 
 /// The demo's log file: swift-log lines go here, never to the terminal curses owns.

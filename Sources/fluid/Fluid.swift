@@ -21,6 +21,18 @@ struct Fluid: ParsableCommand {
             FileHandle.standardError.write(Data("fluid: \(problem)\n".utf8))
             Foundation.exit(2)
         }
+        refuseUnknownSubcommand()
         main(nil)
+    }
+
+    /// `demo` takes no positional argument, so a bare word first is a mistyped
+    /// subcommand: say so and list them, rather than "unexpected argument" from demo.
+    static func refuseUnknownSubcommand() {
+        let args = CommandLine.arguments.dropFirst()
+        guard let first = args.first, !first.hasPrefix("-") else { return }
+        let names = configuration.subcommands.map { $0._commandName }
+        guard !names.contains(first), first != "help" else { return }
+        FileHandle.standardError.write(Data("fluid: unknown subcommand '\(first)'. Subcommands: \(names.joined(separator: ", ")) (see `fluid help`)\n".utf8))
+        Foundation.exit(64)
     }
 }

@@ -5,7 +5,7 @@ import FluidModel
 import FluidTransport
 import Logging
 
-/// `fluid node`: one device of the two-device cluster (DESIGN §8).
+/// `fluid node`: one device of the two-device cluster (docs/cli.md).
 struct NodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",

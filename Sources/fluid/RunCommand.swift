@@ -5,7 +5,7 @@ import FluidModel
 import FluidTransport
 import Logging
 
-/// `fluid run --headless`: the cluster without a screen, JSON Lines on stdout (DESIGN §8).
+/// `fluid run --headless`: the cluster without a screen, JSON Lines on stdout (docs/cli.md).
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",

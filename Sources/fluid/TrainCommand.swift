@@ -2,7 +2,7 @@ import ArgumentParser
 import FluidModel
 import Foundation
 
-/// `fluid train`: trains one model kind and writes its weight file (DESIGN §2, §3, §8).
+/// `fluid train`: trains one model kind and writes its weight file (docs/model.md, docs/cli.md).
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",

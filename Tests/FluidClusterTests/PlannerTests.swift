@@ -2,7 +2,7 @@ import XCTest
 import FluidModel
 import FluidCluster
 
-/// DESIGN §4 as a table: kind × alive × mode → plan.
+/// docs/cluster.md as a table: kind × alive × mode → plan.
 final class PlannerTests: XCTestCase {
     func testPlannerMatchesDesignTable() {
         let both: Set<Role> = [.master, .worker], m: Set<Role> = [.master], w: Set<Role> = [.worker], no: Set<Role> = []

@@ -43,7 +43,7 @@ final class SessionLogTests: XCTestCase {
         XCTAssertEqual(log.header.fields["batch"]?.int, 32)
         XCTAssertEqual(log.samples.count, 1)
         let s = try XCTUnwrap(log.samples.first)
-        XCTAssertEqual(s.plan, Plan.solo50)
+        XCTAssertEqual(s.plan, .solo50)
         XCTAssertEqual(s.throughput, 987.6)
         XCTAssertEqual(s.accuracy, 0.9813)  // written with 4 decimals
         XCTAssertEqual(s.devices[.worker]?.state, .hung)

@@ -7,10 +7,10 @@ final class DashboardRenderTests: XCTestCase {
     func testHeaderShowsKindModePlanTimeThroughputAccuracyAndRec() {
         let s = Dashboard.render(Fixtures.masterDown(), ui: ui, rows: 24, columns: 80)
         let header = s.line(0)
-        for needle in ["fluid", "HA", "solo-u50", "01:23", "1234 img/s", "99.12%", "REC"] {
+        for needle in ["DEGRADED", "fluid", "HA", "solo-u50", "01:23", "img/s", "99.12%", "REC"] {
             XCTAssertTrue(header.contains(needle), "header lacks \(needle): \(header)")
         }
-        XCTAssertEqual(s.role(of: "REC"), .failed)
+        XCTAssertEqual(s.role(of: "REC"), .bannerDegraded)
     }
 
     func testNoRecMarkWhenNotRecording() {
@@ -30,9 +30,11 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertEqual(s.role(of: "DOWN"), .failed)
         XCTAssertTrue(line.contains("● UP"), "the Worker should be UP on the same row: \(line)")
         XCTAssertEqual(s.role(of: "● UP"), .healthy)
-        XCTAssertNotNil(s.firstRow(containing: "Master · follower"), s.dump)
+        // A dead device is neither leader nor follower.
+        XCTAssertNil(s.firstRow(containing: "Master · follower"), s.dump)
+        XCTAssertNil(s.firstRow(containing: "Master · leader"), s.dump)
         XCTAssertNotNil(s.firstRow(containing: "Worker · leader"), s.dump)
-        XCTAssertNotNil(s.firstRow(containing: "sub-net u50"), s.dump)
+        XCTAssertNotNil(s.firstRow(containing: "runs u50"), s.dump)
     }
 
     func testHungDeviceIsDrawnAsHungNotDown() {
@@ -53,7 +55,7 @@ final class DashboardRenderTests: XCTestCase {
         let s = Dashboard.render(Fixtures.masterDown(), ui: ui, rows: 24, columns: 80)
         XCTAssertNotNil(s.firstRow(containing: "Master down (kill) · detected in 140 ms"), s.dump)
         XCTAssertEqual(s.role(of: "Master down (kill)"), .failed)
-        XCTAssertNotNil(s.firstRow(containing: "sent 12345 · answered 12340 · unavailable 5"), s.dump)
+        XCTAssertNotNil(s.firstRow(containing: "sent 12.3k · predictions 12.3k · unavailable 5"), s.dump)
         // Newest event is the lowest one.
         let a = s.firstRow(containing: "plan ha-100: both") ?? -1
         let b = s.firstRow(containing: "plan solo-u50: master") ?? -1
@@ -69,17 +71,29 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertNil(s.firstRow(containing: "event number 1 "), s.dump)
     }
 
-    func testSparklinesDrawHistoryAndGapsForOutages() {
+    func testThroughputGraphStacksDevicesAndMarksOutageSeconds() {
         var snap = Fixtures.masterDown()
         snap.throughputHistory = [100, 0, 0, 200]
+        snap.masterHistory = [100, 0, 0, 0]
+        snap.workerHistory = [0, 0, 0, 200]
+        snap.unavailableHistory = [0, 500, 0, 0]
         let s = Dashboard.render(snap, ui: ui, rows: 24, columns: 80)
-        let row = s.firstRow(containing: "throughput") ?? -1
-        XCTAssertTrue(s.line(row).contains("▅  █"), s.dump)
-        XCTAssertEqual(s.role(of: "▅  █"), .accent)
+        // Scale (a round number at or above the largest value) at the top left, 0 at the bottom.
+        let top = try! XCTUnwrap(s.firstRow(containing: "200 ┤"), s.dump)
+        XCTAssertTrue(s.line(top + 2).contains("0 ┤"), s.dump)
+        // The 200 column is full height, the Worker's (▒ in the series2 role).
+        XCTAssertEqual(s.roles(row: top)[s.line(top).distance(from: s.line(top).startIndex, to: s.line(top).range(of: "▒")!.lowerBound)], .series2)
+        // A second with only unavailable answers is marked on the bottom row.
+        XCTAssertTrue(s.line(top + 2).contains("✖"), s.dump)
         XCTAssertEqual(Sparkline.throughput([100, 0, 0, 200], width: 4), "▅  █")
-        XCTAssertEqual(Sparkline.throughput([1, 2], width: 4), "  ▅█")
-        XCTAssertEqual(Sparkline.throughput([], width: 3), "   ")
         XCTAssertEqual(Sparkline.accuracy([0.98, 0.99], width: 2).last, "█")
+    }
+
+    func testGraphsGrowWithTheWindow() {
+        let small = Dashboard.render(Fixtures.masterDown(), ui: ui, rows: 24, columns: 80)
+        let big = Dashboard.render(Fixtures.masterDown(), ui: ui, rows: 50, columns: 160)
+        func graphRows(_ s: Screen) -> Int { (0..<s.rows).filter { s.line($0).contains("█") || s.line($0).contains("▇") }.count }
+        XCTAssertGreaterThan(graphRows(big), graphRows(small), big.dump)
     }
 
     func testFooterComesFromTheKeyTable() {

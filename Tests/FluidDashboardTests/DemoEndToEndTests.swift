@@ -99,7 +99,7 @@ final class DemoEndToEndTests: XCTestCase {
         let recordings = NSTemporaryDirectory() + "fluid-e2e-rec-\(getpid())"
         try? FileManager.default.removeItem(atPath: recordings)
         defer { try? FileManager.default.removeItem(atPath: recordings) }
-        // The data folders the demo looks in (DESIGN §6) pass through to the tmux server.
+        // The data folders the demo looks in (README: data) pass through to the tmux server.
         let env = ProcessInfo.processInfo.environment
         let data = ["MNIST_DIR", "FLUID_DATA"].compactMap { k in env[k].map { "\(k)='\($0)' " } }.joined()
         let command = "cd '\(Self.packageRoot.path)' && TERM=xterm-256color FLUID_DEMO_LOG='\(log)' \(data)"
@@ -127,6 +127,44 @@ final class DemoEndToEndTests: XCTestCase {
         try tmux("send-keys", "-t", session, "m")
         s = waitFor("Master back and plan ha-100") {
             Self.header($0).contains("ha-100") && Self.masterState($0) == "UP"
+        }
+        seenPids.formUnion(Self.pids(s))
+
+        // Both devices down: nothing serves. The header says so in words (and red), the
+        // plan is `none`, not the last one announced, and nobody is leader.
+        try tmux("send-keys", "-t", session, "m")
+        waitFor("Master DOWN") { Self.masterState($0) == "DOWN" }
+        try tmux("send-keys", "-t", session, "w")
+        s = waitFor("OUTAGE with plan none") {
+            Self.header($0).contains("OUTAGE") && Self.header($0).contains("plan none")
+        }
+        XCTAssertFalse(s.contains("leader"), "a dead device shown as leader:\n\(s)")
+        XCTAssertTrue(s.contains("Nothing serves"), s)
+
+        try tmux("send-keys", "-t", session, "m", "w")
+        s = waitFor("both back and plan ha-100") {
+            Self.header($0).contains("ha-100") && Self.masterState($0) == "UP" && !$0.contains("DOWN")
+        }
+        seenPids.formUnion(Self.pids(s))
+
+        // m w m w faster than the processes die: kill, kill, revive, revive — both end up.
+        try tmux("send-keys", "-t", session, "m", "w", "m", "w")
+        usleep(1_500_000)
+        s = waitFor("both up again after m w m w") {
+            Self.header($0).contains("ha-100") && Self.masterState($0) == "UP" && !$0.contains("DOWN")
+        }
+        seenPids.formUnion(Self.pids(s))
+
+        // Help opens with ? and closes with Esc.
+        try tmux("send-keys", "-t", session, "?")
+        waitFor("help open") { $0.contains("Esc or ? closes") }
+        try tmux("send-keys", "-t", session, "Escape")
+        waitFor("help closed by Esc") { !$0.contains("Esc or ? closes") }
+
+        // 2 then 3 at once: the switch to Dynamic is followed by the queued one to Fluid.
+        try tmux("send-keys", "-t", session, "2", "3")
+        s = waitFor("back on fluid after 2 3", seconds: 90) {
+            $0.contains("running Fluid") && Self.header($0).contains("fluid") && Self.header($0).contains("ha-100")
         }
         seenPids.formUnion(Self.pids(s))
 
@@ -162,6 +200,22 @@ final class DemoEndToEndTests: XCTestCase {
         XCTAssertEqual(expected.count, 64)
         XCTAssertEqual(session.header.fields["weights_sha256"]?.string, expected, "header: \(session.header.fields)")
         XCTAssertNotNil(session.summary, "the log ends with the summary written at quit")
+        // The log starts with the start-up events (the recording began after the nodes did).
+        let from = session.header.fields["recording_from"]?.double ?? 0
+        XCTAssertGreaterThan(from, 0)
+        XCTAssertTrue(session.events.contains { $0.event == "plan" && $0.t <= from }, "\(session.events.prefix(3))")
+        XCTAssertNotNil(session.header.fields["started_at"]?.string)
+        // Each key press was one fault: m, m, m w, m w, m w m w = 5 kills and 5 revives.
+        let faults = session.events.filter { $0.event == "fault" }.compactMap { $0.fields["action"]?.string }
+        XCTAssertEqual(faults.filter { $0 == "kill" }.count, 5, "\(faults)")
+        XCTAssertEqual(faults.filter { $0 == "revive" }.count, 5, "\(faults)")
+        let kinds = session.events.filter { $0.event == "kind" }.compactMap { $0.fields["kind"]?.string }
+        XCTAssertEqual(kinds, ["dynamic", "fluid"])
+        // Both down: the samples say `none` and `outage`, never a stale plan.
+        let outage = session.samples.filter { $0.devices.values.allSatisfy { $0.state != .up } && !$0.devices.isEmpty }
+        XCTAssertFalse(outage.isEmpty, "no sample with both devices down")
+        XCTAssertTrue(outage.allSatisfy { $0.plan == .none && $0.fields["health"]?.string == "outage" },
+                      "\(outage.map { ($0.t, $0.plan) })")
     }
 
     /// `sha256sum FILE`, independent of the code under test.

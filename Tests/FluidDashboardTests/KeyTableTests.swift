@@ -2,7 +2,7 @@ import FluidDashboard
 import XCTest
 
 final class KeyTableTests: XCTestCase {
-    /// DESIGN §8: every key of the contract does what the table says.
+    /// docs/cli.md: every key of the contract does what the table says.
     func testDesignKeysMapToTheirActions() {
         let t = KeyTable.live
         let expected: [(DashboardKey, DashboardAction)] = [

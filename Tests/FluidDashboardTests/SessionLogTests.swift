@@ -49,7 +49,7 @@ final class SessionLogTests: XCTestCase {
         assertBadLine(with(5, "{\"t\":2.1}"), line: 5, mentions: "\"type\"")
         assertBadLine(with(6, "{\"type\":\"event\",\"t\":\"soon\",\"event\":\"plan\"}"), line: 6, mentions: "\"t\"")
         assertBadLine(with(6, "{\"type\":\"event\",\"t\":-1,\"event\":\"plan\"}"), line: 6, mentions: "non-negative")
-        assertBadLine(with(8, "{\"type\":\"sample\",\"t\":3,\"throughput\":1,\"plan\":\"x\",\"devices\":{\"master\":{\"state\":\"zombie\"}}}"),
+        assertBadLine(with(8, "{\"type\":\"sample\",\"t\":3,\"throughput\":1,\"plan\":\"ha-100\",\"devices\":{\"master\":{\"state\":\"zombie\"}}}"),
                       line: 8, mentions: "zombie")
         assertBadLine(with(8, "{\"type\":\"sample\",\"t\":3,\"plan\":\"x\"}"), line: 8, mentions: "throughput")
         assertBadLine(with(8, "{\"type\":\"header\",\"format\":\"fluid-session\",\"version\":1}"), line: 8,

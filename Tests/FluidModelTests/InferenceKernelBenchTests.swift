@@ -2,7 +2,7 @@ import XCTest
 import Foundation
 import FluidModel
 
-/// `fluid bench kernels --json` shape (DESIGN §8). Speed itself is never asserted.
+/// `fluid bench kernels --json` shape (docs/cli.md). Speed itself is never asserted.
 final class InferenceKernelBenchTests: XCTestCase {
     func testReportHasTheContractedShape() throws {
         let report = KernelBench.run(rounds: 1, repeats: 1, minSeconds: 0.0005)

@@ -1,7 +1,7 @@
 import FluidModel
 import XCTest
 
-/// Who holds which weights, and the triangular mask (DESIGN §2).
+/// Who holds which weights, and the triangular mask (docs/model.md).
 final class NetworkRoleMaskTests: XCTestCase {
     func testRestrictedKeepsExactlyTheHeldRows() {
         let w = NetFixtures.randomWeights(seed: 31)

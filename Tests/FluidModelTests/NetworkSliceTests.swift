@@ -3,7 +3,7 @@ import XCTest
 
 /// Sub-network slices: compact tensors, the fc feature permutation, isolation from the rest.
 final class NetworkSliceTests: XCTestCase {
-    /// The PyTorch-layout forward, written straight from DESIGN §2 (NCHW loops, fc feature
+    /// The PyTorch-layout forward, written straight from docs/model.md (NCHW loops, fc feature
     /// c·9 + y·3 + x), with no slicing, permutation or kernel: what the compact path must match.
     private func naiveLogits(_ w: CNNWeights, channels S: Range<Int>, image: ArraySlice<UInt8>) -> [Float] {
         var x: [[Float]] = [image.map { Float($0) / 255 }] // [C][H*W]

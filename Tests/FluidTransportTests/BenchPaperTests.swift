@@ -5,8 +5,8 @@ import FoundationXML
 import XCTest
 
 /// `fluid bench paper` end to end on a tiny configuration (Static on loopback, 1 s windows):
-/// real node processes, real SIGKILLs. Checks the DESIGN §8 JSON shape, that the rows where
-/// DESIGN §4 says Static stops are exactly 0 img/s with every request answered unavailable,
+/// real node processes, real SIGKILLs. Checks the docs/cli.md JSON shape, that the rows where
+/// docs/cluster.md says Static stops are exactly 0 img/s with every request answered unavailable,
 /// that the rows where it runs predict, and that the three result files are written (the
 /// chart is well-formed XML). No speed is asserted.
 final class BenchPaperTests: XCTestCase {

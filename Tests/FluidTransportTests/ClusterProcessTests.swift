@@ -2,10 +2,10 @@ import FluidModel
 import Foundation
 import XCTest
 
-/// DESIGN §4 with real processes: `fluid run --headless` starts two `fluid node`
+/// docs/cluster.md with real processes: `fluid run --headless` starts two `fluid node`
 /// processes, the fault SPEC SIGKILLs / SIGSTOPs / SIGCONTs / restarts them mid-stream,
 /// and the session log must show the plans of the table, nothing lost, detection within
-/// 500 ms and the larger plan back within 1 s of a revive or resume (DESIGN §4
+/// 500 ms and the larger plan back within 1 s of a revive or resume (docs/cluster.md
 /// invariants 1–3; these bounds are the specification, not speed measurements).
 final class ClusterProcessTests: XCTestCase {
     struct Step {

@@ -3,7 +3,7 @@ import FluidModel
 import Foundation
 import XCTest
 
-/// DESIGN §4 invariant 4 while a whole cluster serves: hostile clients hit both nodes of a
+/// docs/cluster.md invariant 4 while a whole cluster serves: hostile clients hit both nodes of a
 /// running session with frames built from `WireFormat` — garbage, a wrong magic, a wrong
 /// wire version, an oversized length, an unknown type, a frame cut short then closed.
 /// Each connection is closed by the node (EOF) with a logged reason; the session goes on

@@ -3,7 +3,7 @@ import FluidModel
 import Foundation
 import XCTest
 
-/// DESIGN §4 invariant 4 against a running `fluid node`: garbage, a wrong version, an
+/// docs/cluster.md invariant 4 against a running `fluid node`: garbage, a wrong version, an
 /// oversized length and a frame cut short each close that connection with a logged
 /// reason, and the node keeps serving a well-behaved source afterwards.
 final class HostileInputTests: XCTestCase {

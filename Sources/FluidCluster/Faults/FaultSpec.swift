@@ -1,7 +1,7 @@
 import Foundation
 import FluidModel
 
-/// A fault to inject into one device (DESIGN §8).
+/// A fault to inject into one device (docs/cli.md).
 public struct Fault: Equatable, Sendable, CustomStringConvertible {
     public enum Action: String, CaseIterable, Sendable {
         /// SIGKILL: the process dies, its sockets close.

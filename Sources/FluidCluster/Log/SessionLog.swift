@@ -1,7 +1,8 @@
 @_exported import FluidLog
 import FluidModel
+import Foundation
 
-// The JSON Lines session log (DESIGN §8): one header, then samples and events with `t` in
+// The JSON Lines session log (docs/cli.md): one header, then samples and events with `t` in
 // seconds since start, then a summary. The same lines go to stdout (`run --headless`) and
 // to `--log` files; writers flush per line so a crash leaves a valid prefix. FluidLog
 // holds the format's name and version, JSONValue and the reader (`SessionLogParser`).
@@ -13,20 +14,32 @@ public struct SessionHeader: Sendable {
     public var duration: Double?
     public var faults: String
     public var weightsSHA256: String
+    /// `fluid run` or `fluid demo`: one header schema for both.
+    public var source: String
+    /// Wall-clock time of `t` = 0.
+    public var startedAt: Date
+    /// `t` at which this file starts (a demo recording may start late).
+    public var recordingFrom: Double
     public var extra: [(String, JSONValue)]
 
     public init(kind: ModelKind, mode: ModeSetting, rate: Double?, duration: Double?, faults: String,
-                weightsSHA256: String, extra: [(String, JSONValue)] = []) {
+                weightsSHA256: String, source: String = "fluid run", startedAt: Date = Date(),
+                recordingFrom: Double = 0, extra: [(String, JSONValue)] = []) {
         self.kind = kind; self.mode = mode; self.rate = rate; self.duration = duration
-        self.faults = faults; self.weightsSHA256 = weightsSHA256; self.extra = extra
+        self.faults = faults; self.weightsSHA256 = weightsSHA256; self.source = source
+        self.startedAt = startedAt; self.recordingFrom = recordingFrom; self.extra = extra
     }
 
     public var json: JSONValue {
-        .object([("type", "header"), ("format", .string(SessionLog.format)), ("version", .int(SessionLog.version)),
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return .object([("type", "header"), ("format", .string(SessionLog.format)), ("version", .int(SessionLog.version)),
                  ("kind", .string(kind.rawValue)), ("mode", .string(mode.rawValue)),
                  ("rate", rate.map { .number($0, digits: 1) } ?? .null),
                  ("duration", duration.map { .number($0, digits: 3) } ?? .null),
-                 ("faults", .string(faults)), ("weights_sha256", .string(weightsSHA256))] + extra)
+                 ("faults", .string(faults)), ("weights_sha256", .string(weightsSHA256)),
+                 ("source", .string(source)), ("started_at", .string(iso.string(from: startedAt))),
+                 ("recording_from", .number(recordingFrom, digits: 3))] + extra)
     }
 }
 
@@ -41,18 +54,33 @@ public struct DeviceSample: Sendable, Equatable {
     public var peerBytesOut: UInt64
     public var peerBytesIn: UInt64
     public var pid: Int32?
+    /// Predictions the source received from this device in the last second (its own
+    /// answers; in a joint plan the Master answers for both).
+    public var answersPerSecond: Double
+    /// Over this device's own answers in the last second (nil when it answered none).
+    public var latencyP50Ms: Double?
+    public var latencyP99Ms: Double?
 
     public init(state: DeviceState, imagesPerSecond: Double = 0, heartbeatAgeMs: Double? = nil,
-                peerBytesOut: UInt64 = 0, peerBytesIn: UInt64 = 0, pid: Int32? = nil) {
+                peerBytesOut: UInt64 = 0, peerBytesIn: UInt64 = 0, pid: Int32? = nil,
+                answersPerSecond: Double = 0, latencyP50Ms: Double? = nil, latencyP99Ms: Double? = nil) {
         self.state = state; self.imagesPerSecond = imagesPerSecond; self.heartbeatAgeMs = heartbeatAgeMs
         self.peerBytesOut = peerBytesOut; self.peerBytesIn = peerBytesIn; self.pid = pid
+        self.answersPerSecond = answersPerSecond; self.latencyP50Ms = latencyP50Ms; self.latencyP99Ms = latencyP99Ms
     }
 
     public var json: JSONValue {
-        .object([("state", .string(state.rawValue)), ("img_s", .number(imagesPerSecond, digits: 1)),
-                 ("heartbeat_age_ms", heartbeatAgeMs.map { .number($0, digits: 1) } ?? .null),
-                 ("peer_bytes_out", .int(Int(peerBytesOut))), ("peer_bytes_in", .int(Int(peerBytesIn))),
-                 ("pid", pid.map { .int(Int($0)) } ?? .null)])
+        func num(_ v: Double?, _ digits: Int) -> JSONValue { v.map { .number($0, digits: digits) } ?? .null }
+        var o: [(String, JSONValue)] = [("state", .string(state.rawValue))]
+        o.append(("img_s", .number(imagesPerSecond, digits: 1)))
+        o.append(("answers_s", .number(answersPerSecond, digits: 1)))
+        o.append(("latency_p50_ms", num(latencyP50Ms, 2)))
+        o.append(("latency_p99_ms", num(latencyP99Ms, 2)))
+        o.append(("heartbeat_age_ms", num(heartbeatAgeMs, 1)))
+        o.append(("peer_bytes_out_total", .int(Int(clamping: peerBytesOut))))
+        o.append(("peer_bytes_in_total", .int(Int(clamping: peerBytesIn))))
+        o.append(("pid", pid.map { .int(Int($0)) } ?? .null))
+        return .object(o)
     }
 }
 
@@ -79,29 +107,83 @@ public struct Sample: Sendable, Equatable {
     public var sourceBytesOut: UInt64
     public var sourceBytesIn: UInt64
     public var offeredRate: Double?
+    /// How well the plan serves (full, degraded, outage).
+    public var health: Health
+    /// The leader, only while it is up.
+    public var leader: Role?
+    /// Correct predictions in the last second.
+    public var correct: Int
+    /// Accuracy over the newest samples holding at least `AccuracyWindow.minimum`
+    /// predictions (up to a minute), and how many predictions that is.
+    public var accuracyWindow: Double?
+    public var accuracyWindowCount: Int
+    /// Cumulative predictions and unavailable answers.
+    public var predicted: Int
+    public var unavailable: Int
 
     public init(t: Double, throughput: Double, accuracy: Double?, unavailablePerSecond: Double, plan: Plan, mode: Mode,
                 master: DeviceSample, worker: DeviceSample, latencyP50Ms: Double?, latencyP99Ms: Double?,
                 sent: Int, answered: Int, outstanding: Int, sourceBytesOut: UInt64, sourceBytesIn: UInt64,
-                offeredRate: Double?) {
+                offeredRate: Double?, health: Health = .full, leader: Role? = nil, correct: Int = 0,
+                accuracyWindow: Double? = nil, accuracyWindowCount: Int = 0, predicted: Int = 0, unavailable: Int = 0) {
         self.t = t; self.throughput = throughput; self.accuracy = accuracy
         self.unavailablePerSecond = unavailablePerSecond; self.plan = plan; self.mode = mode
         self.master = master; self.worker = worker; self.latencyP50Ms = latencyP50Ms; self.latencyP99Ms = latencyP99Ms
         self.sent = sent; self.answered = answered; self.outstanding = outstanding
         self.sourceBytesOut = sourceBytesOut; self.sourceBytesIn = sourceBytesIn; self.offeredRate = offeredRate
+        self.health = health; self.leader = leader; self.correct = correct
+        self.accuracyWindow = accuracyWindow; self.accuracyWindowCount = accuracyWindowCount
+        self.predicted = predicted; self.unavailable = unavailable
     }
 
+    public func device(_ r: Role) -> DeviceSample { r == .master ? master : worker }
+
+    /// Per-second fields are the bare names of docs/cli.md plus `*_s`; cumulative ones end in `_total`.
     public var json: JSONValue {
-        .object([("type", "sample"), ("t", .number(t, digits: 3)), ("throughput", .number(throughput, digits: 1)),
-                 ("accuracy", accuracy.map { .number($0, digits: 4) } ?? .null),
-                 ("unavailable", .number(unavailablePerSecond, digits: 1)),
-                 ("plan", .string(plan.rawValue)), ("mode", .string(mode.rawValue)),
-                 ("devices", .object([("master", master.json), ("worker", worker.json)])),
-                 ("latency_p50_ms", latencyP50Ms.map { .number($0, digits: 2) } ?? .null),
-                 ("latency_p99_ms", latencyP99Ms.map { .number($0, digits: 2) } ?? .null),
-                 ("sent", .int(sent)), ("answered", .int(answered)), ("outstanding", .int(outstanding)),
-                 ("source_bytes_out", .int(Int(sourceBytesOut))), ("source_bytes_in", .int(Int(sourceBytesIn))),
-                 ("offered_rate", offeredRate.map { .number($0, digits: 1) } ?? .null)])
+        func num(_ v: Double?, _ digits: Int) -> JSONValue { v.map { .number($0, digits: digits) } ?? .null }
+        var o: [(String, JSONValue)] = [("type", "sample"), ("t", .number(t, digits: 3))]
+        o.append(("throughput", .number(throughput, digits: 1)))
+        o.append(("accuracy", num(accuracy, 4)))
+        o.append(("unavailable", .number(unavailablePerSecond, digits: 1)))
+        o.append(("correct_s", .int(correct)))
+        o.append(("plan", .string(plan.rawValue)))
+        o.append(("health", .string(health.rawValue)))
+        o.append(("leader", leader.map { .string($0.rawValue) } ?? .null))
+        o.append(("mode", .string(mode.rawValue)))
+        o.append(("accuracy_window", num(accuracyWindow, 4)))
+        o.append(("accuracy_window_n", .int(accuracyWindowCount)))
+        o.append(("devices", .object([("master", master.json), ("worker", worker.json)])))
+        o.append(("latency_p50_ms", num(latencyP50Ms, 2)))
+        o.append(("latency_p99_ms", num(latencyP99Ms, 2)))
+        o.append(("sent_total", .int(sent)))
+        o.append(("answered_total", .int(answered)))
+        o.append(("predicted_total", .int(predicted)))
+        o.append(("unavailable_total", .int(unavailable)))
+        o.append(("outstanding", .int(outstanding)))
+        o.append(("source_bytes_out_s", .int(Int(clamping: sourceBytesOut))))
+        o.append(("source_bytes_in_s", .int(Int(clamping: sourceBytesIn))))
+        o.append(("offered_rate", num(offeredRate, 1)))
+        return .object(o)
+    }
+}
+
+/// Accuracy over enough predictions to mean something: a one-second window at a low
+/// rate holds a few dozen images and jumps by whole percents.
+public enum AccuracyWindow {
+    /// Predictions the window must hold before it stops growing.
+    public static let minimum = 2_000
+    /// Samples it may span at most (one per second).
+    public static let maximumSamples = 60
+
+    /// (accuracy, predictions) over the newest samples, given (predicted, correct) per
+    /// sample, oldest first.
+    public static func over(_ counts: [(predicted: Int, correct: Int)]) -> (accuracy: Double?, count: Int) {
+        var n = 0, c = 0
+        for x in counts.suffix(maximumSamples).reversed() {
+            n += x.predicted; c += x.correct
+            if n >= minimum { break }
+        }
+        return (n > 0 ? Double(c) / Double(n) : nil, n)
     }
 }
 
@@ -200,17 +282,22 @@ public struct SessionSummary: Sendable, Equatable {
     public var recoveries: [Recovery]
     /// CPU seconds of the source process ÷ wall seconds (the source shares the cores).
     public var sourceCPUShare: Double?
+    /// Requests still waiting for an answer (0 after the run drained; a recording
+    /// stopped mid-run has some in flight, which are not lost).
+    public var outstanding: Int = 0
 
     public init(duration: Double, sent: Int, answered: Int, predicted: Int, unavailable: Int, correct: Int,
-                duplicates: Int, redispatched: Int, failovers: [Failover], recoveries: [Recovery], sourceCPUShare: Double?) {
+                duplicates: Int, redispatched: Int, failovers: [Failover], recoveries: [Recovery], sourceCPUShare: Double?,
+                outstanding: Int = 0) {
+        self.outstanding = outstanding
         self.duration = duration; self.sent = sent; self.answered = answered; self.predicted = predicted
         self.unavailable = unavailable; self.correct = correct; self.duplicates = duplicates
         self.redispatched = redispatched; self.failovers = failovers; self.recoveries = recoveries
         self.sourceCPUShare = sourceCPUShare
     }
 
-    /// sent − answered after draining; must be 0.
-    public var lost: Int { sent - answered }
+    /// sent − answered after draining (must be 0); mid-run, what is not in flight either.
+    public var lost: Int { sent - answered - outstanding }
     public var accuracy: Double? { predicted > 0 ? Double(correct) / Double(predicted) : nil }
     /// Predictions per second over the whole run.
     public var throughput: Double { duration > 0 ? Double(predicted) / duration : 0 }
@@ -218,7 +305,8 @@ public struct SessionSummary: Sendable, Equatable {
     public var json: JSONValue {
         .object([("type", "summary"), ("duration", .number(duration, digits: 3)),
                  ("sent", .int(sent)), ("answered", .int(answered)), ("predicted", .int(predicted)),
-                 ("unavailable", .int(unavailable)), ("lost", .int(lost)), ("correct", .int(correct)),
+                 ("unavailable", .int(unavailable)), ("lost", .int(lost)), ("outstanding", .int(outstanding)),
+                 ("correct", .int(correct)),
                  ("accuracy", accuracy.map { .number($0, digits: 4) } ?? .null),
                  ("throughput", .number(throughput, digits: 1)),
                  ("duplicates", .int(duplicates)), ("redispatched", .int(redispatched)),

@@ -1,6 +1,6 @@
 import FluidModel
 
-/// Kind × alive devices × mode → plan, exactly DESIGN §4:
+/// Kind × alive devices × mode → plan, exactly docs/cluster.md:
 ///
 /// | kind    | both, HA | both, HT   | Master dead | Worker dead |
 /// |---------|----------|------------|-------------|-------------|

@@ -18,9 +18,16 @@ public enum DashboardAction: Hashable, Sendable {
     /// Live: freeze the display (the cluster keeps running). Replay: pause playback.
     case togglePause
     case toggleHelp
-    /// Replay only: play faster / slower.
+    /// Esc: close whatever overlay is open (help); nothing otherwise.
+    case closeOverlay
+    /// PgUp / PgDn: scroll the event log a page back / forward.
+    case eventsOlder
+    case eventsNewer
+    /// Replay only: play faster / slower; seek 5 s back / forward.
     case replayFaster
     case replaySlower
+    case seekBack
+    case seekForward
     case quit
 
     /// Faults: only these are hidden by `--read-only` and marked dangerous in help.
@@ -46,14 +53,19 @@ public enum DashboardAction: Hashable, Sendable {
         case .hangOrResume(let d): return "hang/resume \(d.title)"
         case .toggleMode: return "toggle HA/HT"
         case .autoMode: return "auto mode"
-        case .selectKind(let k): return "run \(k.rawValue)"
+        case .selectKind(let k): return "run \(k.title)"
         case .rateUp: return "rate up"
         case .rateDown: return "rate down"
         case .toggleRecording: return "toggle recording"
         case .togglePause: return "pause"
         case .toggleHelp: return "help"
+        case .closeOverlay: return "close"
+        case .eventsOlder: return "older events"
+        case .eventsNewer: return "newer events"
         case .replayFaster: return "faster"
         case .replaySlower: return "slower"
+        case .seekBack: return "back 5 s"
+        case .seekForward: return "forward 5 s"
         case .quit: return "quit"
         }
     }
@@ -64,6 +76,11 @@ public enum DashboardKey: Hashable, Sendable {
     case character(Character)
     case function(Int)
     case controlC
+    case escape
+    case pageUp
+    case pageDown
+    case left
+    case right
     case resize
 
     /// How help and footer spell the key.
@@ -73,6 +90,11 @@ public enum DashboardKey: Hashable, Sendable {
         case .character(let c): return String(c)
         case .function(let n): return "F\(n)"
         case .controlC: return "^C"
+        case .escape: return "Esc"
+        case .pageUp: return "PgUp"
+        case .pageDown: return "PgDn"
+        case .left: return "←"
+        case .right: return "→"
         case .resize: return "resize"
         }
     }

@@ -9,7 +9,7 @@ public protocol DashboardDriver: AnyObject {
     /// Carries out an action from the key table. UI actions (help, pause of the
     /// display, quit) are handled by the loop too; ignore what does not apply.
     func perform(_ action: DashboardAction)
-    /// Starts writing the session log (JSON Lines, DESIGN §8) to `path`, or stops
+    /// Starts writing the session log (JSON Lines, docs/cli.md) to `path`, or stops
     /// when nil. A replay has nothing to record and ignores it.
     func setSessionLog(path: String?) throws
     /// Stops everything the driver started (the node processes). Idempotent.
@@ -17,9 +17,12 @@ public protocol DashboardDriver: AnyObject {
     /// Non-nil when the driver cannot go on (e.g. a node died and could not be
     /// restarted): the loop quits and prints it once the terminal is restored.
     var failure: String? { get }
+    /// A note for the status line (a refused or queued key, a failed switch), taken once.
+    func takeMessage() -> String?
 }
 
 extension DashboardDriver {
     public func setSessionLog(path: String?) throws {}
     public var failure: String? { nil }
+    public func takeMessage() -> String? { nil }
 }

@@ -11,7 +11,11 @@ public struct DeviceStatus: Equatable, Sendable {
     public var isLeader: Bool
     /// What it runs under the plan being served (nil when idle or not live).
     public var job: DeviceJob
+    /// Images it computed per second (its heartbeats; in HA both compute every image).
     public var imagesPerSecond: Double?
+    /// Predictions the source received from it per second.
+    public var answersPerSecond: Double?
+    /// Over its own answers (in a joint plan, the joint answers the Master returns).
     public var latencyP50ms: Double?
     public var latencyP99ms: Double?
     /// Time since the last heartbeat from this device, as the peer saw it.
@@ -22,7 +26,7 @@ public struct DeviceStatus: Equatable, Sendable {
     public var pid: Int32?
 
     public init(name: Role, state: DeviceState = .up, isLeader: Bool = false,
-                job: DeviceJob = .idle, imagesPerSecond: Double? = nil,
+                job: DeviceJob = .idle, imagesPerSecond: Double? = nil, answersPerSecond: Double? = nil,
                 latencyP50ms: Double? = nil, latencyP99ms: Double? = nil,
                 heartbeatAgeMs: Double? = nil, bytesSent: UInt64? = nil,
                 bytesReceived: UInt64? = nil, pid: Int32? = nil) {
@@ -31,6 +35,7 @@ public struct DeviceStatus: Equatable, Sendable {
         self.isLeader = isLeader
         self.job = job
         self.imagesPerSecond = imagesPerSecond
+        self.answersPerSecond = answersPerSecond
         self.latencyP50ms = latencyP50ms
         self.latencyP99ms = latencyP99ms
         self.heartbeatAgeMs = heartbeatAgeMs
@@ -67,19 +72,23 @@ public struct DashboardEvent: Equatable, Sendable {
     }
 }
 
-/// Request accounting (DESIGN §8 summary). `lost` is known only once a run has
+/// Request accounting (docs/cli.md summary). `lost` is known only once a run has
 /// drained (it must be 0); while running, `inFlight` is what has no answer yet.
 public struct RequestCounters: Equatable, Sendable {
     public var sent: Int
+    /// Predictions + unavailable answers.
     public var answered: Int
+    /// Answers that carried a prediction.
+    public var predicted: Int
     public var unavailable: Int
     public var inFlight: Int?
     public var lost: Int?
 
-    public init(sent: Int = 0, answered: Int = 0, unavailable: Int = 0, inFlight: Int? = nil,
+    public init(sent: Int = 0, answered: Int = 0, predicted: Int? = nil, unavailable: Int = 0, inFlight: Int? = nil,
                 lost: Int? = nil) {
         self.sent = sent
         self.answered = answered
+        self.predicted = predicted ?? max(0, answered - unavailable)
         self.unavailable = unavailable
         self.inFlight = inFlight
         self.lost = lost
@@ -98,14 +107,25 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public var sessionTime: Double
     /// Answered predictions per second over the last second (all devices).
     public var throughput: Double
-    /// Accuracy (0…1) over the last second's predictions; nil before the first.
+    /// Accuracy (0…1) over the newest ≥ 2 000 predictions (up to a minute); nil before the first.
     public var accuracy: Double?
+    /// Predictions `accuracy` is over: the precision shown follows it.
+    public var accuracyCount: Int
+    /// Full, degraded or outage: the header's colour and word.
+    public var health: Health
+    /// *Unavailable* answers per second over the last second.
+    public var unavailableRate: Double
+    /// Answers per second from each device, oldest first (the graph's series).
+    public var masterHistory: [Double]
+    public var workerHistory: [Double]
+    /// *Unavailable* answers per second, oldest first (marks outage seconds in the graph).
+    public var unavailableHistory: [Double]
     /// Offered input rate in images per second; nil when unthrottled.
     public var offeredRate: Double?
     public var recording: Bool
     public var master: DeviceStatus
     public var worker: DeviceStatus
-    /// Oldest first; one value per sample (≈ per second).
+    /// Oldest first; one value per sample (≈ per second): predictions per second.
     public var throughputHistory: [Double]
     /// Oldest first, 0…1.
     public var accuracyHistory: [Double]
@@ -117,7 +137,8 @@ public struct DashboardSnapshot: Equatable, Sendable {
 
     public init(kind: ModelKind = .fluid, mode: ModeSetting = .ha, plan: Plan = .none,
                 planReason: String = "", sessionTime: Double = 0, throughput: Double = 0,
-                accuracy: Double? = nil, offeredRate: Double? = nil, recording: Bool = false,
+                accuracy: Double? = nil, accuracyCount: Int = 0, health: Health? = nil,
+                unavailableRate: Double = 0, offeredRate: Double? = nil, recording: Bool = false,
                 master: DeviceStatus = DeviceStatus(name: .master, isLeader: true),
                 worker: DeviceStatus = DeviceStatus(name: .worker),
                 throughputHistory: [Double] = [], accuracyHistory: [Double] = [],
@@ -130,6 +151,12 @@ public struct DashboardSnapshot: Equatable, Sendable {
         self.sessionTime = sessionTime
         self.throughput = throughput
         self.accuracy = accuracy
+        self.accuracyCount = accuracyCount
+        self.health = health ?? (plan == .none ? .outage : .full)
+        self.unavailableRate = unavailableRate
+        self.masterHistory = []
+        self.workerHistory = []
+        self.unavailableHistory = []
         self.offeredRate = offeredRate
         self.recording = recording
         self.master = master

@@ -1,4 +1,5 @@
-/// What the viewer, not the cluster, decides: help open, display paused, read-only.
+/// What the viewer, not the cluster, decides: help open, display paused, read-only,
+/// how far the event log is scrolled back.
 public struct DashboardUIState: Equatable, Sendable {
     public var keyTable: KeyTable
     public var helpVisible: Bool
@@ -9,6 +10,8 @@ public struct DashboardUIState: Equatable, Sendable {
     public var title: String
     /// A transient note (last action, an error) shown on the status line.
     public var message: String?
+    /// Event-log lines scrolled back from the newest (0: the newest is visible).
+    public var eventScroll: Int
 
     public init(keyTable: KeyTable = .live, helpVisible: Bool = false, paused: Bool = false,
                 readOnly: Bool = false, title: String = "Fluid", message: String? = nil) {
@@ -18,13 +21,40 @@ public struct DashboardUIState: Equatable, Sendable {
         self.readOnly = readOnly
         self.title = title
         self.message = message
+        self.eventScroll = 0
+    }
+
+    /// What `key` does on a screen of this size, or nil when it does nothing.
+    ///
+    /// - The too-small screen shows nothing to act on: only quit keys work (and resize,
+    ///   which the loop handles before asking).
+    /// - With help open, Esc, `?`, `h`, F1 and `q` close it: `q` closes the overlay the
+    ///   user is looking at rather than quitting from behind it; F10 and Ctrl-C still quit.
+    ///   Other keys do nothing while help covers the screen.
+    /// - Esc on the main screen has nothing to close.
+    public func action(for key: DashboardKey, rows: Int, columns: Int) -> DashboardAction? {
+        let quitKeys: [DashboardKey] = [.character("q"), .function(10), .controlC]
+        if Dashboard.isTooSmall(rows: rows, columns: columns) {
+            return quitKeys.contains(key) ? .quit : nil
+        }
+        if helpVisible {
+            if key == .function(10) || key == .controlC { return .quit }
+            let closing: [DashboardKey] = [.escape, .character("?"), .character("h"), .function(1), .character("q")]
+            return closing.contains(key) ? .closeOverlay : nil
+        }
+        if key == .escape { return nil }
+        return keyTable.action(for: key, readOnly: readOnly)
     }
 
     /// Applies the UI part of an action; returns true when the dashboard should quit.
-    public mutating func apply(_ action: DashboardAction) -> Bool {
+    /// `page`: event-log rows on screen (PgUp/PgDn move by one page).
+    public mutating func apply(_ action: DashboardAction, page: Int = 5) -> Bool {
         switch action {
         case .toggleHelp: helpVisible.toggle()
+        case .closeOverlay: helpVisible = false
         case .togglePause: paused.toggle()
+        case .eventsOlder: eventScroll += max(1, page)
+        case .eventsNewer: eventScroll = max(0, eventScroll - max(1, page))
         case .quit: return true
         default: break
         }

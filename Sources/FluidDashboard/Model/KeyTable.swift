@@ -36,11 +36,13 @@ public struct KeyTable: Equatable, Sendable {
     }
 
     /// The action for `key`, or nil if the key is unbound (or disabled read-only).
+    /// PgDn shares a row with PgUp in help; it scrolls the other way.
     public func action(for key: DashboardKey, readOnly: Bool) -> DashboardAction? {
-        active(readOnly: readOnly).first { $0.keys.contains(key) }?.action
+        let a = active(readOnly: readOnly).first { $0.keys.contains(key) }?.action
+        return key == .pageDown && a == .eventsOlder ? .eventsNewer : a
     }
 
-    /// The live demo's keys: DESIGN §8.
+    /// The live demo's keys (docs/dashboard.md).
     public static let live = KeyTable([
         KeyBinding([.character("m")], .crashOrRevive(.master),
                    "crash the Master (SIGKILL) if up, revive it if down", footer: "crash", dangerous: true),
@@ -59,16 +61,20 @@ public struct KeyTable: Equatable, Sendable {
         KeyBinding([.character("-"), .character("_")], .rateDown, "lower the offered input rate", footer: "rate"),
         KeyBinding([.character("r")], .toggleRecording, "start / stop recording (.jsonl + .cast)", footer: "rec"),
         KeyBinding([.character(" ")], .togglePause, "pause the display (the cluster keeps running)", footer: "pause"),
-        KeyBinding([.character("?"), .character("h"), .function(1)], .toggleHelp, "this help", footer: "help"),
+        KeyBinding([.pageUp, .pageDown], .eventsOlder, "scroll the event log (PgDn back to the newest)"),
+        KeyBinding([.character("?"), .character("h"), .function(1)], .toggleHelp, "this help (Esc, ? or q close it)", footer: "help"),
         KeyBinding([.character("q"), .function(10), .controlC], .quit, "quit: stop the nodes, restore the terminal", footer: "quit"),
     ])
 
-    /// `fluid replay`: play, pause, speed, quit.
+    /// `fluid replay`: play, pause, speed, seek, quit.
     public static let replay = KeyTable([
         KeyBinding([.character(" ")], .togglePause, "pause / resume playback", footer: "pause"),
         KeyBinding([.character("+"), .character("=")], .replayFaster, "play faster (×2)", footer: "speed"),
         KeyBinding([.character("-"), .character("_")], .replaySlower, "play slower (÷2)", footer: "speed"),
-        KeyBinding([.character("?"), .character("h"), .function(1)], .toggleHelp, "this help", footer: "help"),
+        KeyBinding([.left], .seekBack, "seek 5 s back", footer: "seek"),
+        KeyBinding([.right], .seekForward, "seek 5 s forward", footer: "seek"),
+        KeyBinding([.pageUp, .pageDown], .eventsOlder, "scroll the event log (PgDn back to the newest)"),
+        KeyBinding([.character("?"), .character("h"), .function(1)], .toggleHelp, "this help (Esc, ? or q close it)", footer: "help"),
         KeyBinding([.character("q"), .function(10), .controlC], .quit, "quit", footer: "quit"),
     ])
 }

@@ -21,14 +21,20 @@ public struct ANSIRenderer: Sendable {
             case .key: return "0;1;36"
             case .border: return "0;34"
             case .selected: return "0;7"
+            case .bannerOK: return "0;1;30;42"
+            case .bannerDegraded: return "0;1;30;43"
+            case .bannerOutage: return "0;1;37;41"
+            case .series2: return "0;35"
             }
         }
         switch role {
-        case .normal, .accent, .healthy: return "0"
+        case .normal, .accent, .healthy, .series2: return "0"
         case .dim, .border: return "0;2"
         case .degraded, .key: return "0;1"
         case .failed: return "0;1;4"
-        case .title, .selected: return "0;7"
+        case .title, .selected, .bannerOK: return "0;7"
+        case .bannerDegraded: return "0;1;7"
+        case .bannerOutage: return "0;1;4;7"
         }
     }
 

@@ -13,11 +13,7 @@ public final class SessionRecorder {
     /// `sessionLogPath` to the driver.
     public init(directory: String, columns: Int, rows: Int, colour: Bool, title: String,
                 lastEventSequence: Int, now: Date = Date()) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw RecordingError(path: directory, problem: "cannot create the recording directory: \(error.localizedDescription)")
-        }
+        let directory = try Self.checkDirectory(directory)
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "yyyyMMdd-HHmmss"
@@ -42,4 +38,31 @@ public final class SessionRecorder {
     public func mark(_ label: String) throws { try cast.marker(label) }
 
     public func close() { cast.close() }
+
+    /// Makes sure recordings can be written into `directory` (creating it), and returns
+    /// its absolute path, so `--record` to an unusable folder fails before anything
+    /// starts, with the whole reason, and messages can show the full path.
+    @discardableResult
+    public static func checkDirectory(_ directory: String) throws -> String {
+        let fm = FileManager.default
+        let absolute = directory.hasPrefix("/") ? directory
+            : (fm.currentDirectoryPath as NSString).appendingPathComponent(directory)
+        let path = (absolute as NSString).standardizingPath
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue {
+            throw RecordingError(path: path, problem: "exists and is not a directory")
+        }
+        do {
+            try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription
+            throw RecordingError(path: path, problem: "cannot create the recording directory (\(reason))")
+        }
+        let probe = (path as NSString).appendingPathComponent(".fluid-write-test-\(getpid())")
+        guard fm.createFile(atPath: probe, contents: Data()) else {
+            throw RecordingError(path: path, problem: "cannot write into the recording directory (\(String(cString: strerror(errno))))")
+        }
+        try? fm.removeItem(atPath: probe)
+        return path
+    }
 }

@@ -1,139 +1,287 @@
+import FluidVocabulary
+
 /// The pure dashboard: `render(snapshot, ui, size) -> Screen`. No curses, no
 /// sockets; the terminal backend and the asciicast writer only flush the result.
 ///
-/// Layout, top to bottom (80×24 shown; taller terminals give the event log more rows):
+/// Layout, top to bottom (80×24 shown; a taller terminal grows the graphs and the
+/// event log, a wider one the graphs' history):
 /// ```
-///  0      header: title, kind, mode, plan, time, img/s, accuracy, REC
-///  1      status: plan reason, offered rate, PAUSED, messages
+///  0      header bar, coloured by health and saying it: OK / DEGRADED / OUTAGE
+///  1      the plan in plain words (or the last message), offered rate, status
 ///  2…8    a panel per device (Master | Worker side by side)
-///  9…10   sparklines: throughput, accuracy
-///  11     request counters
-///  12…22  event log (newest at the bottom)
+///  9…11   throughput graph: stacked per-device answers, with its scale
+///  12     accuracy graph
+///  13     request counters: sent, predictions, unavailable, in flight
+///  14…22  event log (newest at the bottom; PgUp/PgDn scroll)
 ///  23     footer drawn from the key table
 /// ```
 public enum Dashboard {
     /// Below this the layout cannot hold both panels and the footer: the
-    /// "terminal too small" screen is drawn instead (and `q` still quits).
+    /// "terminal too small" screen is drawn instead (and only `q` and resize act).
     public static let minimumColumns = 60
     public static let minimumRows = 18
 
     static let panelHeight = 7
 
+    /// Rows given to each part at a terminal height.
+    struct Layout {
+        var graphRows: Int
+        var accuracyRows: Int
+        var eventTop: Int
+        var eventBottom: Int
+
+        init(rows: Int) {
+            let extra = max(0, rows - 24)
+            graphRows = min(12, 3 + extra / 2 - (rows < 24 ? 1 : 0))
+            accuracyRows = min(4, 1 + extra / 6)
+            eventTop = 2 + Dashboard.panelHeight + graphRows + accuracyRows + 1
+            eventBottom = rows - 2
+        }
+    }
+
+    /// Event-log rows that fit (a page for PgUp/PgDn).
+    public static func eventRows(rows: Int) -> Int {
+        let l = Layout(rows: rows)
+        return max(1, l.eventBottom - l.eventTop)
+    }
+
+    public static func isTooSmall(rows: Int, columns: Int) -> Bool {
+        rows < minimumRows || columns < minimumColumns
+    }
+
     public static func render(_ snapshot: DashboardSnapshot, ui: DashboardUIState,
                               rows: Int, columns: Int) -> Screen {
         var screen = Screen(rows: rows, columns: columns)
-        guard rows >= minimumRows, columns >= minimumColumns else {
+        guard !isTooSmall(rows: rows, columns: columns) else {
             drawTooSmall(into: &screen, ui: ui)
             return screen
         }
+        let layout = Layout(rows: rows)
         drawHeader(snapshot, ui: ui, into: &screen)
         drawStatus(snapshot, ui: ui, into: &screen, row: 1)
         let half = columns / 2
         drawDevice(snapshot.master, into: &screen, row: 2, column: 0, width: half)
         drawDevice(snapshot.worker, into: &screen, row: 2, column: half, width: columns - half)
         var row = 2 + panelHeight
-        drawSparklines(snapshot, into: &screen, row: row)
-        row += 2
-        drawCounters(snapshot.counters, into: &screen, row: row)
-        row += 1
-        drawEvents(snapshot.events, into: &screen, top: row, bottom: rows - 2)
+        drawThroughputGraph(snapshot, into: &screen, row: row, height: layout.graphRows)
+        row += layout.graphRows
+        drawAccuracyGraph(snapshot, into: &screen, row: row, height: layout.accuracyRows)
+        row += layout.accuracyRows
+        drawCounters(snapshot, into: &screen, row: row)
+        drawEvents(snapshot.events, scroll: ui.eventScroll, into: &screen,
+                   top: layout.eventTop, bottom: layout.eventBottom)
         drawFooter(ui, into: &screen, row: rows - 1)
-        if ui.helpVisible { drawHelp(ui, into: &screen) }
+        if ui.helpVisible { drawHelp(ui, plan: snapshot.plan, kind: snapshot.kind, into: &screen) }
         return screen
     }
 
     // MARK: header and status
 
-    /// The header names kind, mode and plan with labels when the width allows and
-    /// drops the labels (then the title) when it does not: the values always stay.
-    static func drawHeader(_ s: DashboardSnapshot, ui: DashboardUIState, into screen: inout Screen) {
-        screen.fill(row: 0, column: 0, height: 1, width: screen.columns, role: .title)
-        let modeText = s.mode == .auto ? "AUTO" : s.mode.rawValue.uppercased()
-        let rec = s.recording ? "● REC " : ""
-        let values = [Format.clock(s.sessionTime), "\(Format.rate(s.throughput)) img/s",
-                      "acc \(Format.percent(s.accuracy))"]
-        let candidates = [
-            [" \(ui.title)", "kind \(s.kind.rawValue)", "mode \(modeText)", "plan \(s.plan.rawValue)"] + values,
-            [" \(ui.title)", "\(s.kind.rawValue) \(modeText)", "plan \(s.plan.rawValue)"] + values,
-            [" Fluid", "\(s.kind.rawValue) \(modeText)", "plan \(s.plan.rawValue)"] + values,
-            ["", "\(s.kind.rawValue) \(modeText)", s.plan.rawValue] + values,
-        ]
-        let fits = candidates.first { $0.joined(separator: "  ").count + rec.count + 1 <= screen.columns }
-        let items = fits ?? candidates[candidates.count - 1]
-        screen.put(items.joined(separator: "  "), row: 0, column: 0, role: .title,
-                   maxWidth: screen.columns - rec.count)
-        if s.recording {
-            screen.put(rec, row: 0, column: screen.columns - rec.count, role: .failed)
+    /// The header's first words: health, never told by colour alone.
+    static func healthText(_ s: DashboardSnapshot) -> String {
+        switch s.health {
+        case .outage: return "OUTAGE · \(Format.si(s.unavailableRate)) unavailable/s"
+        case .degraded: return "DEGRADED"
+        case .full: return "OK"
         }
     }
 
-    static func drawStatus(_ s: DashboardSnapshot, ui: DashboardUIState, into screen: inout Screen, row: Int) {
-        var right = ""
-        if let r = s.offeredRate { right += "offered \(Format.rate(r)) img/s" }
-        if ui.readOnly { right += right.isEmpty ? "read-only" : "  read-only" }
-        if let st = s.status { right += right.isEmpty ? st : "  \(st)" }
-        let reason = s.planReason.isEmpty ? "" : "plan: \(s.planReason)"
-        var left = " " + reason
-        if let m = ui.message { left += reason.isEmpty ? m : "  · \(m)" }
-        let pausedWidth = ui.paused ? 9 : 0
-        let room = screen.columns - right.count - pausedWidth - 2
-        screen.put(left.fitted(max(0, room)), row: row, column: 0, role: .normal)
-        if ui.paused {
-            screen.put(" PAUSED ", row: row, column: max(0, room), role: .degraded)
+    static func bannerRole(_ h: Health) -> StyleRole {
+        switch h {
+        case .full: return .bannerOK
+        case .degraded: return .bannerDegraded
+        case .outage: return .bannerOutage
         }
-        screen.put(right, row: row, column: screen.columns - right.count - 1, role: .dim)
+    }
+
+    /// The header names health, kind, mode and plan with labels when the width allows
+    /// and drops the labels (then the title) when it does not: the values always stay.
+    static func drawHeader(_ s: DashboardSnapshot, ui: DashboardUIState, into screen: inout Screen) {
+        let role = bannerRole(s.health)
+        screen.fill(row: 0, column: 0, height: 1, width: screen.columns, role: role)
+        let modeText = s.mode == .auto ? "AUTO" : s.mode.rawValue.uppercased()
+        let rec = s.recording ? "● REC " : ""
+        let health = " " + healthText(s)
+        let values = [Format.clock(s.sessionTime), "\(Format.si(s.throughput)) img/s",
+                      "acc \(Format.percent(s.accuracy, count: s.accuracyCount))"]
+        let candidates = [
+            [health, ui.title, "kind \(s.kind.rawValue)", "mode \(modeText)", "plan \(s.plan.rawValue)"] + values,
+            [health, ui.title, "\(s.kind.rawValue) \(modeText)", "plan \(s.plan.rawValue)"] + values,
+            [health, "\(s.kind.rawValue) \(modeText)", "plan \(s.plan.rawValue)"] + values,
+            [health, "\(s.kind.rawValue) \(modeText)", s.plan.rawValue] + values,
+            [health, s.plan.rawValue] + values,
+        ]
+        let fits = candidates.first { $0.joined(separator: " · ").count + rec.count + 1 <= screen.columns }
+        let items = fits ?? candidates[candidates.count - 1]
+        screen.put(items.joined(separator: " · "), row: 0, column: 0, role: role,
+                   maxWidth: screen.columns - rec.count)
+        if s.recording {
+            screen.put(rec, row: 0, column: screen.columns - rec.count, role: role)
+        }
+    }
+
+    /// Left: the last message while it is fresh, then the plan in plain words and why.
+    /// Right: offered rate, read-only, the driver's status.
+    static func drawStatus(_ s: DashboardSnapshot, ui: DashboardUIState, into screen: inout Screen, row: Int) {
+        var right: [String] = []
+        if ui.readOnly { right.append("read-only") }
+        if let st = s.status { right.append(st) }
+        if let r = s.offeredRate { right.append("offered \(Format.si(r)) img/s") }
+        let reason = s.planReason.isEmpty ? "" : " (\(s.planReason))"
+        let words = " \(s.plan.rawValue): \(s.plan.plainWords)"
+        let message = ui.message.map { " ▸ \($0) " } ?? ""
+        let pausedWidth = ui.paused ? 9 : 0
+        // The plan's words (and a fresh message) come first; the right side gets what is left.
+        let leftWant = message.count + words.count + 1
+        let rightRoom = max(0, screen.columns - pausedWidth - min(leftWant, screen.columns * 3 / 4) - 1)
+        var rightText = right.joined(separator: "  ")
+        if rightText.count > rightRoom { rightText = rightRoom > 1 ? String(rightText.prefix(rightRoom - 1)) + "…" : "" }
+        let room = max(0, screen.columns - rightText.count - pausedWidth - 1)
+        var c = 0
+        if !message.isEmpty {
+            c = screen.put(message, row: row, column: 0, role: .key, maxWidth: room)
+        }
+        if room - c > 8 {
+            let role: StyleRole = s.plan == .none ? .failed : .normal
+            c = screen.put(words, row: row, column: c, role: role, maxWidth: room - c)
+            screen.put(reason, row: row, column: c, role: .dim, maxWidth: max(0, room - c))
+        }
+        if ui.paused {
+            screen.put(" PAUSED ", row: row, column: room, role: .degraded)
+        }
+        if !rightText.isEmpty {
+            screen.put(rightText, row: row, column: screen.columns - rightText.count, role: .dim)
+        }
     }
 
     // MARK: device panels
 
     static func drawDevice(_ d: DeviceStatus, into screen: inout Screen, row: Int, column: Int, width: Int) {
-        let role = d.isLeader ? "leader" : "follower"
+        // Leader and follower are roles of live devices only: a dead one leads nothing.
+        let part = d.state == .up ? (d.isLeader ? " · leader" : " · follower") : ""
         screen.box(row: row, column: column, height: panelHeight, width: width,
-                   title: "\(d.name.title) · \(role)" + (d.pid.map { " · pid \($0)" } ?? ""))
+                   title: "\(d.name.title)\(part)" + (d.pid.map { " · pid \($0)" } ?? ""))
         let inner = width - 4
         let x = column + 2
         var c = screen.put("\(d.state.glyph) \(d.state.word)", row: row + 1, column: x, role: d.state.role)
-        if d.state == .up {
-            c = screen.put("  sub-net ", row: row + 1, column: c, role: .dim)
-            screen.put(d.job.label ?? "idle", row: row + 1, column: c, role: .accent, maxWidth: x + inner - c)
-        } else {
-            screen.put(d.state == .down ? "  not running" : "  stopped (SIGSTOP)",
-                       row: row + 1, column: c, role: .dim, maxWidth: x + inner - c)
+        switch d.state {
+        case .up:
+            c = screen.put("  runs ", row: row + 1, column: c, role: .dim)
+            screen.put(d.job.label ?? "nothing (idle)", row: row + 1, column: c, role: .accent, maxWidth: x + inner - c)
+        case .down:
+            screen.put("  not serving", row: row + 1, column: c, role: .dim, maxWidth: x + inner - c)
+        case .hung:
+            screen.put("  silent (last figures kept)", row: row + 1, column: c, role: .dim, maxWidth: x + inner - c)
         }
+        let live = d.state == .up
         let lines = [
-            "\(Format.rate(d.imagesPerSecond)) img/s",
-            "p50 \(Format.ms(d.latencyP50ms))  p99 \(Format.ms(d.latencyP99ms))",
+            "answers \(Format.si(live ? d.answersPerSecond : 0, width: 5))/s  computes \(Format.si(live ? d.imagesPerSecond : 0, width: 5))/s",
+            "latency p50 \(Format.ms(d.latencyP50ms))  p99 \(Format.ms(d.latencyP99ms))",
             "heartbeat \(Format.ms(d.heartbeatAgeMs)) ago",
-            "sent \(Format.bytes(d.bytesSent))  recv \(Format.bytes(d.bytesReceived))",
+            "peer sent \(Format.bytes(d.bytesSent))  recv \(Format.bytes(d.bytesReceived))",
         ]
         for (i, text) in lines.enumerated() {
-            screen.put(text.fitted(inner), row: row + 2 + i, column: x,
-                       role: d.state == .up ? .normal : .dim)
+            let role: StyleRole = i == 2 && d.state == .hung ? .degraded : (live ? .normal : .dim)
+            screen.put(text.fitted(inner), row: row + 2 + i, column: x, role: role)
         }
     }
 
-    // MARK: sparklines and counters
+    // MARK: graphs and counters
 
-    static func drawSparklines(_ s: DashboardSnapshot, into screen: inout Screen, row: Int) {
-        let labelWidth = 12, valueWidth = 14
-        let width = max(1, screen.columns - labelWidth - valueWidth - 2)
-        screen.put(" throughput", row: row, column: 0, role: .dim)
-        screen.put(Sparkline.throughput(s.throughputHistory, width: width),
-                   row: row, column: labelWidth, role: .accent)
-        screen.put("\(Format.rate(s.throughput)) img/s".leftPadded(valueWidth),
-                   row: row, column: labelWidth + width + 1)
-        screen.put(" accuracy", row: row + 1, column: 0, role: .dim)
-        screen.put(Sparkline.accuracy(s.accuracyHistory, width: width),
-                   row: row + 1, column: labelWidth, role: .healthy)
-        screen.put(Format.percent(s.accuracy).leftPadded(valueWidth),
-                   row: row + 1, column: labelWidth + width + 1)
+    static let graphLabelWidth = 7
+    static let graphLegendWidth = 17
+
+    /// Predictions per second, stacked by the device that answered (Master `█` below,
+    /// Worker `▒` above), scaled to the largest total shown; the scale's top and 0 at
+    /// the left; `✖` on the bottom row marks a second that only got *unavailable*.
+    static func drawThroughputGraph(_ s: DashboardSnapshot, into screen: inout Screen, row: Int, height: Int) {
+        guard height > 0 else { return }
+        let width = max(1, screen.columns - graphLabelWidth - graphLegendWidth - 1)
+        let total = s.throughputHistory.suffix(width)
+        let n = total.count
+        func aligned(_ xs: [Double]) -> [Double] {
+            // Per-device series may be shorter (a replay of an older log): pad at the left.
+            let tail = Array(xs.suffix(n))
+            return Array(repeating: 0, count: n - tail.count) + tail
+        }
+        let master = aligned(s.masterHistory), worker = aligned(s.workerHistory)
+        let unavailable = aligned(s.unavailableHistory)
+        let top = max(total.filter(\.isFinite).max() ?? 0, 1)
+        let scale = niceCeiling(top)
+        screen.put(Format.si(scale).leftPadded(graphLabelWidth - 2) + " ┤", row: row, column: 0, role: .dim)
+        if height > 1 { screen.put("0".leftPadded(graphLabelWidth - 2) + " ┤", row: row + height - 1, column: 0, role: .dim) }
+        let eighths = Double(height * 8)
+        let left = graphLabelWidth + (width - n)
+        for (i, t) in total.enumerated() {
+            let col = left + i
+            guard t.isFinite, t > 0 else {
+                if unavailable[i] > 0 { screen.put("✖", row: row + height - 1, column: col, role: .failed) }
+                continue
+            }
+            let split = master[i] + worker[i] > 0 ? master[i] / (master[i] + worker[i]) : 1
+            let filled = Int((t / scale * eighths).rounded())
+            let masterFilled = Int((Double(filled) * split).rounded())
+            for r in 0..<height {
+                let base = r * 8
+                let f = min(8, max(0, filled - base))
+                guard f > 0 else { break }
+                let isMaster = base + f / 2 < masterFilled || (f < 8 && masterFilled >= filled)
+                let glyph: Character = f < 8 ? Sparkline.levels[f - 1] : (isMaster ? "█" : "▒")
+                screen.put(String(glyph), row: row + height - 1 - r, column: col,
+                           role: isMaster ? .accent : .series2)
+            }
+        }
+        let x = screen.columns - graphLegendWidth
+        let legend: [(String, StyleRole)] = [
+            ("img/s \(Format.si(s.throughput, width: 5))", .normal),
+            ("█ Master \(Format.si(s.master.answersPerSecond ?? 0, width: 5))", .accent),
+            ("▒ Worker \(Format.si(s.worker.answersPerSecond ?? 0, width: 5))", .series2),
+        ]
+        for (i, (text, role)) in legend.prefix(height).enumerated() {
+            screen.put(text, row: row + i, column: x, role: role, maxWidth: graphLegendWidth)
+        }
     }
 
-    static func drawCounters(_ n: RequestCounters, into screen: inout Screen, row: Int) {
+    /// 1, 2, 5 × 10^k at or above `v`: a scale that reads as a round number.
+    static func niceCeiling(_ v: Double) -> Double {
+        guard v.isFinite, v > 0 else { return 1 }
+        var p = 1.0
+        while p * 10 <= v { p *= 10 }
+        for m in [1.0, 2, 2.5, 5, 10] where m * p >= v { return m * p }
+        return 10 * p
+    }
+
+    /// Accuracy per second, scaled to the range shown (at least one point wide); the
+    /// value at the right is over the accuracy window (≥ 2 000 predictions).
+    static func drawAccuracyGraph(_ s: DashboardSnapshot, into screen: inout Screen, row: Int, height: Int) {
+        guard height > 0 else { return }
+        let width = max(1, screen.columns - graphLabelWidth - graphLegendWidth - 1)
+        screen.put(" acc", row: row, column: 0, role: .dim)
+        let shown = s.accuracyHistory.suffix(width).filter(\.isFinite)
+        let low = max(0, (shown.min() ?? 0) - 0.002), high = max(shown.max() ?? 1, low + 0.01)
+        if height == 1 {
+            screen.put(Sparkline.render(s.accuracyHistory, width: width, low: low, high: high),
+                       row: row, column: graphLabelWidth, role: .healthy)
+        } else {
+            let cells = Sparkline.columns(s.accuracyHistory, width: width, height: height, low: low, high: high)
+            for (r, line) in cells.enumerated() {
+                screen.put(line, row: row + r, column: graphLabelWidth, role: .healthy)
+            }
+            screen.put(Format.percent(high, count: 2_000).leftPadded(graphLabelWidth - 1), row: row, column: 0, role: .dim)
+            screen.put(Format.percent(low, count: 2_000).leftPadded(graphLabelWidth - 1), row: row + height - 1, column: 0, role: .dim)
+        }
+        let n = s.accuracyCount > 0 ? " n \(Format.si(s.accuracyCount))" : ""
+        screen.put("acc \(Format.percent(s.accuracy, count: s.accuracyCount))\(n)",
+                   row: row, column: screen.columns - graphLegendWidth, maxWidth: graphLegendWidth)
+    }
+
+    static func drawCounters(_ s: DashboardSnapshot, into screen: inout Screen, row: Int) {
+        let n = s.counters
         var c = screen.put(" requests ", row: row, column: 0, role: .dim)
-        c = screen.put("sent \(n.sent) · answered \(n.answered) · unavailable \(n.unavailable)",
-                       row: row, column: c)
-        if let f = n.inFlight { c = screen.put(" · in flight \(f)", row: row, column: c) }
+        c = screen.put("sent \(Format.si(n.sent)) · predictions \(Format.si(n.predicted)) · ", row: row, column: c)
+        c = screen.put("unavailable \(Format.si(n.unavailable))", row: row, column: c,
+                       role: n.unavailable > 0 ? .degraded : .normal)
+        if let f = n.inFlight { c = screen.put(" · in flight \(Format.si(f))", row: row, column: c) }
         if let lost = n.lost {
             c = screen.put(" · ", row: row, column: c)
             screen.put("lost \(lost)", row: row, column: c, role: lost == 0 ? .healthy : .failed)
@@ -142,17 +290,23 @@ public enum Dashboard {
 
     // MARK: event log
 
-    static func drawEvents(_ events: [DashboardEvent], into screen: inout Screen, top: Int, bottom: Int) {
+    /// The newest events at the bottom; `scroll` lines back from the newest with PgUp.
+    static func drawEvents(_ events: [DashboardEvent], scroll: Int, into screen: inout Screen, top: Int, bottom: Int) {
         guard bottom >= top else { return }
-        let header = " events " + String(repeating: "─", count: max(0, screen.columns - 8))
-        screen.put(header, row: top, column: 0, role: .border)
         let capacity = bottom - top
+        let maxScroll = max(0, events.count - capacity)
+        let back = min(max(0, scroll), maxScroll)
+        let note = back > 0 ? " \(back) newer below · PgDn " : (maxScroll > 0 ? " PgUp older " : "")
+        let title = " events "
+        let rule = String(repeating: "─", count: max(0, screen.columns - title.count - note.count - 2))
+        var c = screen.put(title + rule, row: top, column: 0, role: .border)
+        c = screen.put(note, row: top, column: c, role: back > 0 ? .degraded : .dim)
         guard capacity > 0 else { return }
         if events.isEmpty {
             screen.put("   (none yet)", row: top + 1, column: 0, role: .dim)
             return
         }
-        for (i, e) in events.suffix(capacity).enumerated() {
+        for (i, e) in events.dropLast(back).suffix(capacity).enumerated() {
             let r = top + 1 + i
             var c = screen.put(" \(Format.eventTime(e.time)) ", row: r, column: 0, role: .dim)
             c = screen.put("\(e.severity.glyph) ", row: r, column: c, role: e.severity.role)
@@ -199,21 +353,30 @@ public enum Dashboard {
     // MARK: help overlay
 
     /// Every binding of the table, dangerous ones marked; with `--read-only` the
-    /// faults are listed as disabled. Drops its padding before it drops a row.
-    static func drawHelp(_ ui: DashboardUIState, into screen: inout Screen) {
+    /// faults are listed as disabled. Below them, when there is room, the plans of the
+    /// running kind in plain words (always at least the current one).
+    static func drawHelp(_ ui: DashboardUIState, plan: Plan, kind: ModelKind, into screen: inout Screen) {
         let bindings = ui.keyTable.bindings
-        let roomy = screen.rows >= bindings.count + 6
+        let plans: [Plan]
+        switch kind {
+        case .fluid: plans = [.ha100, .ht, .solo50, .soloU50, .none]
+        case .dynamic: plans = [.ha100, .solo50, .none]
+        case .static: plans = [.ha100, .none]
+        }
         let width = min(screen.columns - 2, 78)
-        let height = min(screen.rows, bindings.count + (roomy ? 4 : 2))
+        let roomForPlans = screen.rows - 2 - bindings.count - 3
+        let planLines = roomForPlans >= plans.count + 1 ? plans : (roomForPlans >= 2 ? [plan] : [])
+        let planBlock = planLines.isEmpty ? 0 : planLines.count + 1
+        let roomy = screen.rows >= bindings.count + planBlock + 6
+        let height = min(screen.rows, bindings.count + planBlock + (roomy ? 4 : 2))
         let top = max(0, (screen.rows - height) / 2)
         let left = max(1, (screen.columns - width) / 2)
         screen.fill(row: top - 1, column: left - 1, height: height + 2, width: width + 2)
         screen.box(row: top, column: left, height: height, width: width, title: "Keys")
         let keyWidth = 11, markWidth = 11
         let labelWidth = width - 4 - keyWidth - markWidth
-        let first = top + (roomy ? 2 : 1)
-        for (i, b) in bindings.prefix(height - 2).enumerated() {
-            let r = first + i
+        var r = top + (roomy ? 2 : 1)
+        for b in bindings.prefix(max(0, height - 2 - planBlock)) {
             let disabled = ui.readOnly && b.dangerous
             screen.put(b.keysDisplay.fitted(keyWidth), row: r, column: left + 2,
                        role: disabled ? .dim : .key)
@@ -224,8 +387,18 @@ public enum Dashboard {
                            column: left + 2 + keyWidth + labelWidth + 1,
                            role: disabled ? .dim : .failed)
             }
+            r += 1
         }
-        screen.put(" ? closes ", row: top + height - 1, column: left + width - 13, role: .dim)
+        if !planLines.isEmpty {
+            screen.put("Plans (\(kind.rawValue))", row: r, column: left + 2, role: .title)
+            r += 1
+            for p in planLines {
+                screen.put(p.rawValue.fitted(keyWidth), row: r, column: left + 2, role: p == plan ? .key : .accent)
+                screen.put(p.plainWords.fitted(width - 4 - keyWidth), row: r, column: left + 2 + keyWidth)
+                r += 1
+            }
+        }
+        screen.put(" Esc or ? closes ", row: top + height - 1, column: left + width - 19, role: .dim)
     }
 
     // MARK: too small
@@ -234,7 +407,7 @@ public enum Dashboard {
         let lines = [
             "terminal too small",
             "\(screen.columns)×\(screen.rows), need \(minimumColumns)×\(minimumRows)",
-            "q quits",
+            "q quits; other keys wait",
         ]
         let top = max(0, (screen.rows - lines.count) / 2)
         for (i, text) in lines.enumerated() {

@@ -35,4 +35,27 @@ public enum Sparkline {
         let high = max(shown.max() ?? 1, low + 0.01)
         return render(values, width: width, low: low, high: high)
     }
+
+    /// A `height`-row column graph of the newest `width` values, rows top to bottom,
+    /// in eighths of a cell; right-aligned like `render`.
+    public static func columns(_ values: [Double], width: Int, height: Int, low: Double, high: Double) -> [String] {
+        guard width > 0, height > 0 else { return [] }
+        let shown = Array(values.suffix(width))
+        let pad = width - shown.count
+        let span = high - low
+        let eighths = shown.map { v -> Int in
+            guard v.isFinite else { return 0 }
+            let f = span > 0 ? (v - low) / span : 1
+            return Int((min(1, max(0, f)) * Double(height * 8 - 1)).rounded()) + 1
+        }
+        return (0..<height).map { fromTop in
+            let base = (height - 1 - fromTop) * 8
+            var line = String(repeating: " ", count: pad)
+            for e in eighths {
+                let f = min(8, max(0, e - base))
+                line.append(f == 0 ? " " : levels[f - 1])
+            }
+            return line
+        }
+    }
 }

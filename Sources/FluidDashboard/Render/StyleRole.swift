@@ -13,4 +13,10 @@ public enum StyleRole: UInt8, CaseIterable, Sendable {
     case key
     case border
     case selected
+    /// The header bar by health: full plan, degraded, outage (the header also says it in words).
+    case bannerOK
+    case bannerDegraded
+    case bannerOutage
+    /// The Worker's series in a graph (the Master's is `accent`).
+    case series2
 }

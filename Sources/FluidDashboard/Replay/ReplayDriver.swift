@@ -16,6 +16,8 @@ public final class ReplayDriver: DashboardDriver {
     private let events: [DashboardEvent]
 
     public static let speeds: ClosedRange<Double> = 0.125...64
+    /// ← / → move the playback position by this many seconds.
+    public static let seekStep = 5.0
 
     public init(log: SessionLog, name: String, speed: Double = 1,
                 clock: @escaping () -> Double = { ProcessInfo.processInfo.systemUptime }) {
@@ -42,6 +44,8 @@ public final class ReplayDriver: DashboardDriver {
             paused.toggle()
         case .replayFaster, .rateUp: setSpeed(speed * 2)
         case .replaySlower, .rateDown: setSpeed(speed / 2)
+        case .seekBack: seek(by: -Self.seekStep)
+        case .seekForward: seek(by: Self.seekStep)
         default: break
         }
     }
@@ -51,6 +55,12 @@ public final class ReplayDriver: DashboardDriver {
     private func setSpeed(_ s: Double) {
         rebase()
         speed = min(max(s, Self.speeds.lowerBound), Self.speeds.upperBound)
+    }
+
+    /// Moves the playback position, within the session.
+    public func seek(by seconds: Double) {
+        rebase()
+        anchorPosition = min(max(0, anchorPosition + seconds), log.duration)
     }
 
     private func rebase() {
@@ -67,8 +77,12 @@ public final class ReplayDriver: DashboardDriver {
         // Samples are in time order in a log written live; binary search the last ≤ t.
         let count = upperBound(log.samples.count) { log.samples[$0].t <= t }
         let shown = log.samples.prefix(count)
-        s.throughputHistory = shown.suffix(400).map(\.throughput)
-        s.accuracyHistory = shown.suffix(400).compactMap(\.accuracy)
+        let recent = shown.suffix(400)
+        s.throughputHistory = recent.map(\.throughput)
+        s.accuracyHistory = recent.compactMap(\.accuracy)
+        s.masterHistory = recent.map { $0.devices[.master]?.fields["answers_s"]?.double ?? 0 }
+        s.workerHistory = recent.map { $0.devices[.worker]?.fields["answers_s"]?.double ?? 0 }
+        s.unavailableHistory = recent.map { $0.fields["unavailable"]?.double ?? 0 }
         s.events = Array(events.prefix(upperBound(events.count) { events[$0].time <= t }).suffix(200))
         if let last = shown.last { apply(last, to: &s) }
         applyEvents(upTo: t, to: &s)
@@ -76,7 +90,8 @@ public final class ReplayDriver: DashboardDriver {
             s.counters = summary.counters
         }
         let state = finished ? "finished" : paused ? "paused" : "playing"
-        s.status = "replay \(state) \(Self.speedText(speed))  \(Format.clock(t))/\(Format.clock(log.duration))"
+        let cut = log.cutLastLine.map { "  last line \($0) cut: ignored" } ?? ""
+        s.status = "replay \(state) \(Self.speedText(speed))  \(Format.clock(t))/\(Format.clock(log.duration))\(cut)"
         return s
     }
 
@@ -87,27 +102,34 @@ public final class ReplayDriver: DashboardDriver {
     private func apply(_ sample: SessionLog.Sample, to s: inout DashboardSnapshot) {
         let f = sample.fields
         s.plan = sample.plan
+        s.health = f["health"]?.string.flatMap(Health.init(rawValue:))
+            ?? Health(served: sample.plan, full: sample.plan == .none ? .ha100 : sample.plan)
         s.throughput = sample.throughput
-        s.accuracy = sample.accuracy
-        s.offeredRate = f["offered_rate"]?.double ?? f["rate"]?.double
+        s.unavailableRate = f["unavailable"]?.double ?? 0
+        if let w = f["accuracy_window"]?.double {
+            s.accuracy = min(1, max(0, w))
+            s.accuracyCount = f["accuracy_window_n"]?.int ?? 0
+        } else {
+            s.accuracy = sample.accuracy
+            s.accuracyCount = 0
+        }
+        s.offeredRate = f["offered_rate"]?.double
         s.recording = false
-        if let sent = f["sent"]?.int, let answered = f["answered"]?.int {
+        if let sent = f["sent_total"]?.int, let answered = f["answered_total"]?.int {
             s.counters.sent = sent
             s.counters.answered = answered
+            s.counters.predicted = f["predicted_total"]?.int ?? 0
+            s.counters.unavailable = f["unavailable_total"]?.int ?? 0
             s.counters.inFlight = f["outstanding"]?.int
         }
-        s.master = device(.master, sample)
-        s.worker = device(.worker, sample)
+        let leader = f["leader"]?.string.flatMap(Role.init(rawValue:))
+        s.master = device(.master, sample, leader: leader)
+        s.worker = device(.worker, sample, leader: leader)
     }
 
     /// Kind, mode setting and plan reason come from the events up to `t` (the
     /// samples carry the running mode, HA or HT, not the setting).
     private func applyEvents(upTo t: Double, to s: inout DashboardSnapshot) {
-        var unavailable = 0.0
-        for sample in log.samples where sample.t <= t {
-            unavailable += sample.fields["unavailable"]?.double ?? 0  // per second, one sample per second
-        }
-        s.counters.unavailable = Int(unavailable.rounded())
         for e in log.events where e.t <= t {
             switch e.event {
             case "kind": if let k = e.fields["kind"]?.string.flatMap(ModelKind.init(rawValue:)) { s.kind = k }
@@ -118,27 +140,28 @@ public final class ReplayDriver: DashboardDriver {
         }
     }
 
-    private func device(_ name: Role, _ sample: SessionLog.Sample) -> DeviceStatus {
+    private func device(_ name: Role, _ sample: SessionLog.Sample, leader: Role?) -> DeviceStatus {
         guard let d = sample.devices[name] else { return DeviceStatus(name: name, state: .down) }
         let f = d.fields
-        let masterUp = sample.devices[.master]?.state == .up
-        func num(_ keys: String...) -> Double? { keys.lazy.compactMap { f[$0]?.double }.first }
-        func bytes(_ keys: String...) -> UInt64? {
-            keys.lazy.compactMap { f[$0]?.double }.first.flatMap { $0 >= 0 && $0 < 1.8e19 ? UInt64($0) : nil }
+        let live = d.state == .up
+        func num(_ key: String) -> Double? { f[key]?.double.flatMap { $0.isFinite ? $0 : nil } }
+        func bytes(_ key: String) -> UInt64? {
+            f[key]?.double.flatMap { $0 >= 0 && $0 < 1.8e19 ? UInt64($0) : nil }
         }
-        // Latency is measured at the source, per request, not per device: show it on
-        // the devices that serve requests under the plan.
-        let job = d.state == .up ? sample.plan.job(for: name) : .idle
-        let serving = job != .idle
+        var p50 = num("latency_p50_ms"), p99 = num("latency_p99_ms")
+        // In a joint plan the Master answers for both: the Worker shows the joint latency.
+        if p50 == nil, name == .worker, sample.plan.isJoint {
+            p50 = sample.devices[.master]?.fields["latency_p50_ms"]?.double
+            p99 = sample.devices[.master]?.fields["latency_p99_ms"]?.double
+        }
         return DeviceStatus(name: name, state: d.state,
-                            isLeader: name == .master ? masterUp : !masterUp,
-                            job: job,
-                            imagesPerSecond: num("img_s", "img_per_s"),
-                            latencyP50ms: serving ? sample.fields["latency_p50_ms"]?.double : nil,
-                            latencyP99ms: serving ? sample.fields["latency_p99_ms"]?.double : nil,
+                            isLeader: live && leader == name,
+                            job: live ? sample.plan.job(for: name) : .idle,
+                            imagesPerSecond: num("img_s"), answersPerSecond: num("answers_s"),
+                            latencyP50ms: p50, latencyP99ms: p99,
                             heartbeatAgeMs: num("heartbeat_age_ms"),
-                            bytesSent: bytes("peer_bytes_out", "bytes_sent"),
-                            bytesReceived: bytes("peer_bytes_in", "bytes_received"),
+                            bytesSent: bytes("peer_bytes_out_total"),
+                            bytesReceived: bytes("peer_bytes_in_total"),
                             pid: f["pid"]?.int.flatMap { Int32(exactly: $0) })
     }
 

@@ -12,7 +12,8 @@ extension SessionLog.Header {
 extension SessionLog.Summary {
     public var counters: RequestCounters {
         RequestCounters(sent: fields["sent"]?.int ?? 0, answered: fields["answered"]?.int ?? 0,
-                        unavailable: fields["unavailable"]?.int ?? 0, inFlight: nil,
+                        predicted: fields["predicted"]?.int,
+                        unavailable: fields["unavailable"]?.int ?? 0, inFlight: fields["outstanding"]?.int,
                         lost: fields["lost"]?.int)
     }
 }

@@ -6,7 +6,7 @@ import Darwin
 import FluidKernels
 
 /// `fluid bench kernels`: single-thread speed of the inference core and of a training step
-/// (issue 3 item 4, JSON shape of DESIGN §8).
+/// (issue 3 item 4, JSON shape of docs/cli.md).
 public struct KernelBenchReport: Codable, Sendable {
     public struct LayerGflops: Codable, Sendable {
         public var conv1: Double, conv2: Double, conv3: Double, fc: Double

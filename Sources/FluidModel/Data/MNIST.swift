@@ -25,7 +25,7 @@ public struct MNISTSet: Sendable {
     }
 }
 
-/// Loading the MNIST files (DESIGN §6).
+/// Loading the MNIST files (docs/data.md).
 public enum MNIST {
     public enum Split: String, CaseIterable, Sendable {
         case train, test
@@ -37,7 +37,7 @@ public enum MNIST {
         public var expectedCount: Int { self == .train ? 60_000 : 10_000 }
     }
 
-    /// SHA-256 of the four RAW (uncompressed) files, DESIGN §6.
+    /// SHA-256 of the four RAW (uncompressed) files, docs/data.md.
     public static let rawSHA256: [String: String] = [
         "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
         "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
@@ -67,7 +67,7 @@ public enum MNIST {
     /// Loads one split from `directory` (raw or `.gz` files).
     ///
     /// Checks magic, dtype, 28 × 28, exact length, image count == label count, labels in 0…9
-    /// and, when `verifyChecksum` (the default), the SHA-256 of the raw bytes against DESIGN §6,
+    /// and, when `verifyChecksum` (the default), the SHA-256 of the raw bytes against docs/data.md,
     /// so that a corrupted file never trains or evaluates silently. Tests with synthetic files
     /// pass `verifyChecksum: false`.
     public static func load(directory: String, split: Split, verifyChecksum: Bool = true) throws -> MNISTSet {

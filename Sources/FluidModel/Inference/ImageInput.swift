@@ -1,4 +1,4 @@
-/// MNIST bytes -> the padded float layout conv1 reads (value = pixel / 255, DESIGN §2).
+/// MNIST bytes -> the padded float layout conv1 reads (value = pixel / 255, docs/model.md).
 enum ImageInput {
     static let paddedSide = CNN.imageSide + 2 // 30
 

@@ -1,6 +1,6 @@
 import FluidKernels
 
-/// One device's share of a joint (HA) run of sub-network `100` or `75` (DESIGN §2, "Joint
+/// One device's share of a joint (HA) run of sub-network `100` or `75` (docs/model.md, "Joint
 /// (HA) execution").
 ///
 /// The device computes only its own output channels, own = role.ownedChannels ∩ subnet,

@@ -1,4 +1,4 @@
-/// Connectivity masks (DESIGN §2): which conv weights a connectivity lets exist.
+/// Connectivity masks (docs/model.md): which conv weights a connectivity lets exist.
 ///
 /// Only conv2 and conv3 are masked: conv1 has one input channel and fc reads features, not
 /// channel groups, so every row of them is allowed under both connectivities.

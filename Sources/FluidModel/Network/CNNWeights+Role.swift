@@ -1,4 +1,4 @@
-/// What each device of the cluster holds (DESIGN §2).
+/// What each device of the cluster holds (docs/model.md).
 extension CNNWeights {
     /// A copy with everything `role` does not hold set to zero.
     ///

@@ -1,4 +1,4 @@
-/// The full weight store of the CNN, PyTorch layout, float32 (DESIGN §2, §3).
+/// The full weight store of the CNN, PyTorch layout, float32 (docs/model.md).
 ///
 /// conv1.weight [16, 1, 3, 3]   conv1.bias [16]
 /// conv2.weight [16, 16, 3, 3]  conv2.bias [16]

@@ -1,4 +1,4 @@
-/// The paper's small MNIST CNN (DESIGN §2): 3 conv + 1 fc, full width 16 channels,
+/// The paper's small MNIST CNN (docs/model.md): 3 conv + 1 fc, full width 16 channels,
 /// nested sub-networks that are contiguous channel ranges.
 
 // Role, ModelKind, Subnet and Connectivity live in FluidVocabulary (shared with the

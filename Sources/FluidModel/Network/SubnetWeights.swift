@@ -1,4 +1,4 @@
-/// The compact tensors of one sub-network, cut out of the shared store (DESIGN §2).
+/// The compact tensors of one sub-network, cut out of the shared store (docs/model.md).
 ///
 /// For channels S = [a, b), width s = b − a:
 ///   conv1Weight [s, 1, 3, 3] = W1[S, 0]     conv1Bias [s]

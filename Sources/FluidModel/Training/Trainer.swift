@@ -11,7 +11,7 @@ public struct StageReport: Sendable {
     public var imagesPerSecond: Double
 }
 
-/// Trains the shared weight store through the stages of a recipe (DESIGN §2).
+/// Trains the shared weight store through the stages of a recipe (docs/model.md).
 ///
 /// Every step: a batch is cut into two halves that two threads run through forward and
 /// backward of each loss term on their own buffers; the compact gradients are scattered into

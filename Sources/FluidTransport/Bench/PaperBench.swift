@@ -10,7 +10,7 @@ import Foundation
 ///   Worker SIGKILLed);
 /// - cluster B: worker-only (the Master SIGKILLed).
 ///
-/// Each row waits for the scenario's DESIGN §4 plan, warms up, then measures throughput over
+/// Each row waits for the scenario's docs/cluster.md plan, warms up, then measures throughput over
 /// a fixed window; accuracy keeps counting until `accuracyImages` predictions (the whole
 /// test set by default) or the cap.
 public enum PaperBench {

@@ -1,13 +1,13 @@
 import FluidCluster
 import FluidModel
 
-/// The paper's claims (Xun et al., Fig. 2; DESIGN §7) checked against measured rows.
+/// The paper's claims (Xun et al., Fig. 2; README: Results) checked against measured rows.
 public enum PaperChecks {
     /// Fig. 2 on the Jetson Xavier NX CPU, images/s.
     public static let paperStatic = 11.1
     public static let paperDynamic = 14.4
     public static let paperFluidHT = 28.3
-    /// Ratios this project must keep (DESIGN §7).
+    /// Ratios this project must keep (README: Results).
     public static let minFluidOverStatic = 2.5
     public static let minFluidOverDynamic = 2.0
 
@@ -18,7 +18,7 @@ public enum PaperChecks {
         }
         var out: [PaperCheck] = []
         for link in links {
-            // Where DESIGN §4 says the kind stops: exactly 0 img/s and every request answered
+            // Where docs/cluster.md says the kind stops: exactly 0 img/s and every request answered
             // unavailable; where it runs: predictions.
             var stopped: [String] = [], stopOK = true
             var running: [String] = [], runOK = true
@@ -36,11 +36,11 @@ public enum PaperChecks {
                 }
             }
             if !stopped.isEmpty {
-                out.append(PaperCheck(name: "stops where DESIGN §4 says (0 img/s, all unavailable)", link: link,
+                out.append(PaperCheck(name: "stops where docs/cluster.md says (0 img/s, all unavailable)", link: link,
                                       paper: "Static: both single-device cases; Dynamic: Worker only",
                                       ours: stopped.joined(separator: "; "), pass: stopOK))
             }
-            out.append(PaperCheck(name: "runs its DESIGN §4 plan everywhere else", link: link, paper: "—",
+            out.append(PaperCheck(name: "runs its docs/cluster.md plan everywhere else", link: link, paper: "—",
                                   ours: running.isEmpty ? "all rows on their plan with predictions" : running.joined(separator: "; "),
                                   pass: runOK))
             if let f = row(.fluid, .bothHT, link), let s = row(.static, .bothHT, link), s.imgPerS > 0 {

@@ -8,7 +8,7 @@ extension PaperReport {
         var md = "# Fig. 2 of the paper, measured online\n\n"
         md += "Throughput (predictions/s through the real `fluid node` processes over TCP) and accuracy "
         md += "(over \(settings.accuracyImages) answered test images, or what the row answered in \(PaperChecks.fmt(settings.accuracyCapS)) s). "
-        md += "*stops* = DESIGN §4 has no plan: every request is answered *unavailable*.\n\n"
+        md += "*stops* = docs/cluster.md has no plan: every request is answered *unavailable*.\n\n"
         for link in links {
             let shape = link.shape
             md += "## \(link.name)\(shape.isUnshaped ? " (Master ↔ Worker over loopback TCP)" : " (Master ↔ Worker link emulated: \(shape))")\n\n"

@@ -2,7 +2,7 @@ import FluidCluster
 import FluidModel
 import Foundation
 
-/// The paper's four situations of Fig. 2 (DESIGN §4 gives the plan of each).
+/// The paper's four situations of Fig. 2 (docs/cluster.md gives the plan of each).
 public enum PaperScenario: String, CaseIterable, Codable, Sendable {
     /// The Worker was SIGKILLed before measuring.
     case masterOnly = "master-only"
@@ -21,7 +21,7 @@ public enum PaperScenario: String, CaseIterable, Codable, Sendable {
 
     public var mode: Mode { self == .bothHA ? .ha : .ht }
 
-    /// DESIGN §4: what `kind` runs here (`.none` = stops).
+    /// docs/cluster.md: what `kind` runs here (`.none` = stops).
     public func plan(for kind: ModelKind) -> Plan { Planner.plan(kind: kind, alive: alive, mode: mode) }
 
     public var title: String {
@@ -69,7 +69,7 @@ public struct PaperRow: Codable, Sendable, Equatable {
     public var kind: String
     public var scenario: String
     public var link: String
-    /// The plan the leader ran while measuring (DESIGN §8 name; `none` = stopped).
+    /// The plan the leader ran while measuring (docs/cli.md name; `none` = stopped).
     public var plan: String
     public var imgPerS: Double
     /// Over `accuracyImages` predictions of the test set (nil when it predicts nothing).
@@ -112,7 +112,7 @@ public struct PaperRow: Codable, Sendable, Equatable {
     }
 
     /// Like the synthesized one, but `accuracy` and the CPU shares are written as `null`
-    /// when absent (DESIGN §8: every row has an `accuracy` key).
+    /// when absent (docs/cli.md: every row has an `accuracy` key).
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(kind, forKey: .kind)
@@ -157,7 +157,7 @@ public struct PaperModel: Codable, Sendable, Equatable {
     }
 }
 
-/// `fluid bench paper --json`: DESIGN §8's `rows` plus how, where and when.
+/// `fluid bench paper --json`: docs/cli.md's `rows` plus how, where and when.
 public struct PaperReport: Codable, Sendable {
     public var format = "fluid-bench-paper"
     public var version = 1

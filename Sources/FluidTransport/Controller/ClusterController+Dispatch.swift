@@ -79,8 +79,7 @@ extension ClusterController {
                 window.unavailable += 1
             } else {
                 any = true
-                window.predicted += 1
-                window.latenciesMs.append(Double(latency) / 1e6)
+                window.notePrediction(from: device, latencyMs: Double(latency) / 1e6)
                 if Int(label) == Int(config.testSet.labels[Int(id % UInt64(config.testSet.count))]) {
                     correct += 1; window.correct += 1
                 }

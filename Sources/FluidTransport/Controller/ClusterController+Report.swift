@@ -18,12 +18,30 @@ extension ClusterController {
         return .down
     }
 
+    /// A device as the source sees it now. A device that stops heartbeating (hung, or
+    /// just declared down) keeps the figures last heard from it, and its heartbeat age
+    /// keeps growing from then: the panel shows how long it has been silent, not zeros.
     func deviceSample(_ r: Role, imagesPerSecond: Double) -> DeviceSample {
-        let hb = links[r]?.lastHeartbeat
+        let n = now
+        if let hb = links[r]?.lastHeartbeat, let silence = source.silence(of: r, now: n) {
+            window.lastHeard[r] = LastHeard(at: n &- silence, peerBytesOut: hb.peerBytesOut, peerBytesIn: hb.peerBytesIn)
+        }
+        let heard = window.lastHeard[r]
+        let running = processes[r]?.isRunning ?? config.attached
         return DeviceSample(state: deviceState(r), imagesPerSecond: imagesPerSecond,
-                            heartbeatAgeMs: source.silence(of: r, now: now).map { Double($0) / 1e6 },
-                            peerBytesOut: hb?.peerBytesOut ?? 0, peerBytesIn: hb?.peerBytesIn ?? 0,
+                            heartbeatAgeMs: running ? heard.map { Double(n &- $0.at) / 1e6 } : nil,
+                            peerBytesOut: heard?.peerBytesOut ?? 0, peerBytesIn: heard?.peerBytesIn ?? 0,
                             pid: processes[r]?.pid)
+    }
+
+    /// The leader's plan as far as it is being served now (`none` when a device it
+    /// needs is not up), its health against the plan both devices allow, and the leader
+    /// if it is up.
+    var served: (plan: Plan, health: Health, leader: Role?) {
+        // What the source instance serves (`none` when no device does), not what a leader announced.
+        let plan = source.served
+        let full = Planner.plan(kind: config.kind, alive: Set(Role.allCases), mode: runningMode)
+        return (plan, Health(served: plan, full: full), servedLeader)
     }
 
     var sourceBytes: (out: UInt64, in: UInt64) {
@@ -44,16 +62,29 @@ extension ClusterController {
             computed[r] = Double(c >= last ? c - last : c)
             lastComputed[r] = c
         }
+        var devices: [Role: DeviceSample] = [:]
+        for r in Role.allCases {
+            var d = deviceSample(r, imagesPerSecond: computed[r] ?? 0)
+            d.answersPerSecond = Double(window.devices[r]?.answers ?? 0)
+            d.latencyP50Ms = window.devices[r]?.latencies.percentile(0.5)
+            d.latencyP99Ms = window.devices[r]?.latencies.percentile(0.99)
+            devices[r] = d
+        }
+        let serving = served
+        let recent = samples.map { (predicted: Int($0.throughput), correct: $0.correct) }
+            + [(predicted: window.predicted, correct: window.correct)]
+        let acc = AccuracyWindow.over(recent)
         let s = Sample(t: t, throughput: Double(window.predicted),
                        accuracy: window.predicted > 0 ? Double(window.correct) / Double(window.predicted) : nil,
                        unavailablePerSecond: Double(window.unavailable),
-                       plan: source.served, mode: runningMode,
-                       master: deviceSample(.master, imagesPerSecond: computed[.master] ?? 0),
-                       worker: deviceSample(.worker, imagesPerSecond: computed[.worker] ?? 0),
+                       plan: serving.plan, mode: runningMode,
+                       master: devices[.master]!, worker: devices[.worker]!,
                        latencyP50Ms: window.percentile(0.5), latencyP99Ms: window.percentile(0.99),
                        sent: tracker.sent, answered: tracker.answered, outstanding: tracker.outstanding,
                        sourceBytesOut: bytes.out &- lastSourceBytes.out, sourceBytesIn: bytes.in &- lastSourceBytes.in,
-                       offeredRate: rate)
+                       offeredRate: rate, health: serving.health, leader: serving.leader, correct: window.correct,
+                       accuracyWindow: acc.accuracy, accuracyWindowCount: acc.count,
+                       predicted: tracker.predicted, unavailable: tracker.unavailable)
         lastSourceBytes = bytes
         let saturated = tracker.pendingCount >= config.batchSize
         window.reset()
@@ -75,16 +106,31 @@ extension ClusterController {
                               sourceCPUShare: duration > 0 ? cpu / duration : nil)
     }
 
+    /// The summary so far, for a recording that ends while the cluster keeps running:
+    /// requests in flight are counted as `outstanding`, not lost.
+    public func summaryNow() -> SessionSummary {
+        onLoop {
+            var s = self.summary(duration: self.t)
+            s.outstanding = self.tracker.outstanding
+            return s
+        }
+    }
+
+    /// Every event since the start (up to the last 500), oldest first: a recording
+    /// started later begins with them.
+    public func eventsSoFar() -> [SessionEvent] { onLoop { self.events } }
+
     /// The cluster now; cheap (a copy made on the loop).
     public func snapshot() -> ClusterSnapshot {
         onLoop {
-            ClusterSnapshot(t: self.t, kind: self.config.kind, modeSetting: self.modeSetting, runningMode: self.runningMode,
+            let serving = self.served
+            return ClusterSnapshot(t: self.t, kind: self.config.kind, modeSetting: self.modeSetting, runningMode: self.runningMode,
                             weightsSHA256: self.nodeWeights[.master] ?? self.nodeWeights[.worker],
                             weightsPath: self.config.weightsPath(for: self.config.kind),
                             plan: self.source.served, planEpoch: self.source.servedEpoch,
                             leader: self.servedLeader, rate: self.rate,
-                            master: self.samples.last?.master.with(state: self.deviceState(.master)) ?? self.deviceSample(.master, imagesPerSecond: 0),
-                            worker: self.samples.last?.worker.with(state: self.deviceState(.worker)) ?? self.deviceSample(.worker, imagesPerSecond: 0),
+                            servedPlan: serving.plan, health: serving.health, liveLeader: serving.leader,
+                            master: self.liveDevice(.master), worker: self.liveDevice(.worker),
                             lastSample: self.samples.last, throughputHistory: self.samples.map(\.throughput),
                             sent: self.tracker.sent, answered: self.tracker.answered, predicted: self.tracker.predicted,
                             unavailable: self.tracker.unavailable, correct: self.correct, outstanding: self.tracker.outstanding,
@@ -94,10 +140,17 @@ extension ClusterController {
     }
 }
 
-extension DeviceSample {
-    func with(state: DeviceState) -> DeviceSample {
-        var c = self
-        c.state = state
-        return c
+extension ClusterController {
+    /// The last sample's figures for `r` with its state and heartbeat age as of now.
+    func liveDevice(_ r: Role) -> DeviceSample {
+        let current = deviceSample(r, imagesPerSecond: 0)
+        guard var d = samples.last?.device(r) else { return current }
+        d.state = current.state
+        d.heartbeatAgeMs = current.heartbeatAgeMs
+        d.pid = current.pid
+        if current.state == .up || current.peerBytesOut > 0 {
+            d.peerBytesOut = current.peerBytesOut; d.peerBytesIn = current.peerBytesIn
+        }
+        return d
     }
 }

@@ -19,6 +19,12 @@ public struct ClusterSnapshot: Sendable {
     public var planEpoch: UInt64
     public var leader: Role?
     public var rate: Double?
+    /// `plan` as far as it is served now: `.none` when a device it needs is not up.
+    public var servedPlan: Plan
+    /// Full, degraded or outage (against the plan both devices allow).
+    public var health: Health
+    /// `leader` while it is up, else nil.
+    public var liveLeader: Role?
     public var master: DeviceSample
     public var worker: DeviceSample
     /// The last per-second sample (nil during the first second).

@@ -23,7 +23,7 @@ final class JointBatch {
     }
 }
 
-/// Joint execution of `100` / `75` (DESIGN §2): each device computes its own channels of a
+/// Joint execution of `100` / `75` (docs/model.md): each device computes its own channels of a
 /// layer; activations cross only where the holder's rows read the peer's channels (dense:
 /// both ways; triangular: Master → Worker only, so the Master never waits until the end);
 /// the Worker's partial logits go to the Master, which adds its own and the fc bias.

@@ -26,7 +26,7 @@ extension NodeServer {
             pumpJoint()
         case .idle:
             if a.plan == .none, isLeader {
-                // "Stops": an explicit answer, never silence (DESIGN §4).
+                // "Stops": an explicit answer, never silence (docs/cluster.md).
                 answer(w.origin, ids: w.ids, labels: [Int8](repeating: AnswerBatch.unavailable, count: w.ids.count), plan: .none)
             } else {
                 reject(w)

@@ -22,7 +22,7 @@ public final class NodeServer {
     let group: MultiThreadedEventLoopGroup
     let loop: EventLoop
     let model: ModelFile
-    /// Only this role's rows (DESIGN §2): a device never uses weights it does not hold.
+    /// Only this role's rows (docs/model.md): a device never uses weights it does not hold.
     let weights: CNNWeights
     let compute: ComputeThread
     let engines: EnginePool
