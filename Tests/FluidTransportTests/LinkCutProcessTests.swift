@@ -42,6 +42,13 @@ final class LinkCutProcessTests: XCTestCase {
         let recoveries = summary["recoveries"] as? [[String: Any]] ?? []
         let r = recoveries.first { $0["action"] as? String == "heal" }
         XCTAssertLessThan(r?["redeploy_ms"] as? Double ?? .infinity, 1000, context, file: file, line: line)
+        // Plans never tie: a plan event's epoch names one plan (null for a combination).
+        var byEpoch: [Int: String] = [:]
+        for e in s.events("plan") {
+            guard let epoch = e["epoch"] as? Int, let plan = e["plan"] as? String else { continue }
+            if let seen = byEpoch[epoch] { XCTAssertEqual(seen, plan, "epoch \(epoch) names two plans; \(context)", file: file, line: line) }
+            byEpoch[epoch] = plan
+        }
     }
 
     /// Fluid, Master ↔ Worker cut: both halves serve on their own (the effect of ht-50+u50).

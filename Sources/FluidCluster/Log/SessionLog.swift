@@ -196,7 +196,9 @@ public struct SessionEvent: Sendable, Equatable {
         /// else the detector's cause; `detectedBy` is "connection-closed" or "heartbeat-timeout".
         case deviceDown(Role, cause: String, detectedBy: String, detectMs: Double?)
         case deviceUp(Role, sinceFaultMs: Double?)
-        case plan(Plan, reason: String, epoch: UInt64, leader: Role?, sinceFaultMs: Double?)
+        /// `epoch`: the leader's plan epoch when the plan served is exactly that plan, nil
+        /// for a combination or a part of plans (docs/protocol.md).
+        case plan(Plan, reason: String, epoch: UInt64?, leader: Role?, sinceFaultMs: Double?)
         case mode(ModeSetting, running: Mode, reason: String)
         /// The cluster restarted on another kind's weight file (its SHA-256; "" if unreadable).
         case kind(ModelKind, weightsSHA256: String)
@@ -221,7 +223,7 @@ public struct SessionEvent: Sendable, Equatable {
             o += [("event", "device-up"), ("device", .string(d.rawValue)), ("since_fault_ms", ms(since))]
         case .plan(let p, let reason, let epoch, let leader, let since):
             o += [("event", "plan"), ("plan", .string(p.rawValue)), ("reason", .string(reason)),
-                  ("epoch", .int(Int(epoch))), ("leader", leader.map { .string($0.rawValue) } ?? .null),
+                  ("epoch", epoch.map { .int(Int($0)) } ?? .null), ("leader", leader.map { .string($0.rawValue) } ?? .null),
                   ("since_fault_ms", ms(since))]
         case .mode(let setting, let running, let reason):
             o += [("event", "mode"), ("mode", .string(setting.rawValue)), ("running", .string(running.rawValue)),

@@ -56,8 +56,11 @@ public struct SourceInstance {
         case markDown(Role, cause: FailureDetector<Role>.Cause, silentNanos: UInt64)
         /// These ids were answered *unavailable* by the source (no device can serve, or the deadline passed).
         case answeredUnavailable([UInt64], reason: UnavailableReason)
-        /// The plan served changed.
-        case served(Plan, reason: String, epoch: UInt64)
+        /// The plan served changed. `epoch` is the epoch of the leader's plan when the plan
+        /// served is exactly that plan; nil when it is the combined effect of two leaders'
+        /// plans (a Master ↔ Worker partition), a part of one (a device unreachable), or a
+        /// standalone service: so no two different plans are ever reported with one epoch.
+        case served(Plan, reason: String, epoch: UInt64?)
         case log(String)
     }
 
@@ -83,8 +86,8 @@ public struct SourceInstance {
     public var maxCredit: Int { settings.windowBatches * settings.batchSize }
     /// The plan served as last reported (`served` directive).
     public private(set) var served: Plan = .none
-    /// Highest epoch of a plan that contributed to what is served.
-    public private(set) var servedEpoch: UInt64 = 0
+    /// Epoch of the leader's plan served as it is (see `Directive.served`), nil otherwise.
+    public private(set) var servedEpoch: UInt64?
 
     public init(kind: ModelKind, settings: Settings = Settings(), cluster: ClusterSettings = ClusterSettings()) {
         self.kind = kind; self.settings = settings
@@ -311,10 +314,16 @@ public struct SourceInstance {
     /// Re-evaluates what is served; reports a change.
     mutating func refresh(now: UInt64) -> [Directive] {
         let p = servedPlan()
-        let epoch = Role.allCases.compactMap { reachable.contains($0) ? governing($0)?.epoch : nil }.max() ?? servedEpoch
-        defer { servedEpoch = max(servedEpoch, epoch) }
-        guard p != served else { return [] }
+        let epoch = Role.allCases.compactMap { d -> UInt64? in
+            guard reachable.contains(d), let a = governing(d), a.plan == p else { return nil }
+            return a.epoch
+        }.max()
+        guard p != served else {
+            if epoch != nil { servedEpoch = epoch } // the same plan re-deployed
+            return []
+        }
         served = p
+        servedEpoch = epoch
         let why = Role.allCases.compactMap { d -> String? in
             guard reachable.contains(d) else { return "\(d.rawValue) unreachable" }
             return governing(d).map { "\(d.rawValue) runs \($0.plan.rawValue) of \($0.leader.rawValue) (epoch \($0.epoch))" }

@@ -127,7 +127,7 @@ extension ClusterController {
     }
 
     /// The plan served changed (the source instance's view).
-    func servedChanged(_ p: Plan, reason: String, epoch: UInt64) {
+    func servedChanged(_ p: Plan, reason: String, epoch: UInt64?) {
         if let at = peerCutAt, p != fullPlan {
             peerCutAt = nil
             failovers.append(Failover(device: .worker, cause: "cut:master-worker", detectMs: Double(now &- at) / 1e6, resumeMs: nil))

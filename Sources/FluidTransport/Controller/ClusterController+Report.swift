@@ -127,7 +127,7 @@ extension ClusterController {
             return ClusterSnapshot(t: self.t, kind: self.config.kind, modeSetting: self.modeSetting, runningMode: self.runningMode,
                             weightsSHA256: self.nodeWeights[.master] ?? self.nodeWeights[.worker],
                             weightsPath: self.config.weightsPath(for: self.config.kind),
-                            plan: self.source.served, planEpoch: self.source.servedEpoch,
+                            plan: self.source.served, planEpoch: self.source.servedEpoch ?? 0,
                             leader: self.servedLeader, rate: self.rate,
                             servedPlan: serving.plan, health: serving.health, liveLeader: serving.leader,
                             master: self.liveDevice(.master), worker: self.liveDevice(.worker),
