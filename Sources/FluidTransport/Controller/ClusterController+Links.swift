@@ -124,6 +124,7 @@ extension ClusterController {
         }
         generate()
         pump()
+        checkWaiters()
     }
 
     /// The plan served changed (the source instance's view).

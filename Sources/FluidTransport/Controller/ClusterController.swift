@@ -71,6 +71,9 @@ public final class ClusterController: @unchecked Sendable {
     var startCPU: Double = 0
     var tasks: [RepeatedTask] = []
     var stopped = false
+    /// Conditions someone waits for (`until`): checked on the loop after every tick, so
+    /// waiting is event-driven, not a poll from another thread.
+    var waiters: [(check: () -> Bool, promise: EventLoopPromise<Void>)] = []
 
     public init(config: ClusterConfig) throws {
         tuneMallocForLargeFrames()
@@ -99,6 +102,52 @@ public final class ClusterController: @unchecked Sendable {
     func onLoop<T>(_ body: @escaping () -> T) -> T {
         if loop.inEventLoop { return body() }
         do { return try loop.submit(body).wait() } catch { return body() }
+    }
+
+    // MARK: waiting
+
+    /// A future that succeeds once `condition` (evaluated on the loop) holds, or fails with
+    /// `ClusterError.startTimeout(describe())` after `timeout` seconds.
+    func until(_ condition: @escaping () -> Bool, timeout: Double, describe: @escaping () -> String) -> EventLoopFuture<Void> {
+        let promise = loop.makePromise(of: Void.self)
+        loop.execute {
+            if condition() { return promise.succeed(()) }
+            self.waiters.append((condition, promise))
+            self.loop.scheduleTask(in: .nanoseconds(Int64(max(0, timeout) * 1e9))) {
+                guard let i = self.waiters.firstIndex(where: { $0.promise.futureResult === promise.futureResult }) else { return }
+                self.waiters.remove(at: i)
+                promise.fail(ClusterError.startTimeout(describe()))
+            }
+        }
+        return promise.futureResult
+    }
+
+    /// Resolves the waiters whose condition now holds (called on the loop every tick).
+    func checkWaiters() {
+        guard !waiters.isEmpty else { return }
+        var still: [(check: () -> Bool, promise: EventLoopPromise<Void>)] = []
+        for w in waiters { if w.check() { w.promise.succeed(()) } else { still.append(w) } }
+        waiters = still
+    }
+
+    /// Waits (without blocking a thread) until `plan` is served, or throws after `timeout` s.
+    public func plan(reaching plan: Plan, timeout: Double = 5) async throws {
+        try await until({ self.source.served == plan }, timeout: timeout,
+                        describe: { "no \(plan.rawValue) within \(timeout) s (serving \(self.source.served.rawValue))" }).get()
+    }
+
+    /// `start(timeout:)` for async callers.
+    public func start(timeout: Double = 15) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            DispatchQueue.global().async { c.resume(with: Result { try self.start(timeout: timeout) }) }
+        }
+    }
+
+    /// `stop(drainTimeout:)` for async callers.
+    public func stop(drainTimeout: Double = 10) async -> SessionSummary {
+        await withCheckedContinuation { (c: CheckedContinuation<SessionSummary, Never>) in
+            DispatchQueue.global().async { c.resume(returning: self.stop(drainTimeout: drainTimeout)) }
+        }
     }
 
     // MARK: lifecycle
@@ -151,23 +200,27 @@ public final class ClusterController: @unchecked Sendable {
     /// The plan both devices should run for the current kind and mode.
     var fullPlan: Plan { Planner.plan(kind: config.kind, alive: [.master, .worker], mode: runningMode) }
 
+    /// Both devices reachable and both running the Master's full plan for the kind and mode;
+    /// fails at once when a node process exits during start-up.
     func waitForFullPlan(timeout: Double) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let ok = onLoop { () -> Bool in
-                self.source.isReachable(.master) && self.source.isReachable(.worker)
-                    && self.source.governing(.master)?.plan == self.fullPlan
-                    && self.source.governing(.worker)?.plan == self.fullPlan
-                    && self.source.governing(.master)?.leader == .master
+        var exitedNode: Role?
+        let ready = until({
+            for r in Role.allCases where self.processes[r].map({ !$0.isRunning }) ?? !self.config.attached {
+                exitedNode = r
+                return true
             }
-            if ok { return }
-            for r in Role.allCases where processes[r].map({ !$0.isRunning }) ?? !config.attached {
-                throw ClusterError.startTimeout("the \(r.rawValue) node exited at start (see its log; run `fluid node` by hand to see why)")
-            }
-            usleep(10_000)
+            return self.source.isReachable(.master) && self.source.isReachable(.worker)
+                && self.source.governing(.master)?.plan == self.fullPlan
+                && self.source.governing(.worker)?.plan == self.fullPlan
+                && self.source.governing(.master)?.leader == .master
+        }, timeout: timeout, describe: {
+            "no \(self.fullPlan.rawValue) plan within \(timeout) s (plan \(self.source.served.rawValue), "
+                + "reachable \(self.source.reachable.map(\.rawValue).sorted()))"
+        })
+        try ready.wait()
+        if let r = onLoop({ exitedNode }) {
+            throw ClusterError.startTimeout("the \(r.rawValue) node exited at start (see its log; run `fluid node` by hand to see why)")
         }
-        let state = onLoop { "plan \(self.source.served.rawValue), reachable \(self.source.reachable.map(\.rawValue).sorted())" }
-        throw ClusterError.startTimeout("no \(onLoop { self.fullPlan.rawValue }) plan within \(timeout) s (\(state))")
     }
 
     /// Stops generating, waits until every request is answered (at most `drainTimeout` s),
@@ -175,8 +228,8 @@ public final class ClusterController: @unchecked Sendable {
     @discardableResult
     public func stop(drainTimeout: Double = 10) -> SessionSummary {
         let end = onLoop { () -> Double in self.generating = false; return self.t }
-        let deadline = Date().addingTimeInterval(drainTimeout)
-        while Date() < deadline, onLoop({ self.tracker.outstanding }) > 0 { usleep(5_000) }
+        // Drained when nothing is outstanding; the deadline answers what no device will.
+        try? until({ self.tracker.outstanding == 0 }, timeout: drainTimeout, describe: { "drain" }).wait()
         let summary = onLoop { () -> SessionSummary in
             self.stopped = true
             for task in self.tasks { task.cancel() }
@@ -192,6 +245,23 @@ public final class ClusterController: @unchecked Sendable {
 
     /// Injects a fault now (real signals; `revive` starts the process again).
     public func inject(_ fault: Fault) {
+        if fault.action == .revive, fault.link == nil, let p = onLoop({ self.processes[fault.device] }) {
+            // Killing the old process and starting a new one blocks: done on the caller's
+            // thread, never on the event loop (heartbeats must keep their timing).
+            if p.isRunning { p.signal(SIGKILL); _ = p.waitExit(timeout: 2) }
+            var failure: Error?
+            do { try p.spawn() } catch { failure = error }
+            onLoop {
+                if let failure { self.emit(.message("revive \(fault.device.rawValue) failed: \(failure)")) }
+                self.faults.awaitingRecovery[fault.device] = .init(action: .revive, at: self.now)
+                if self.peerLinkCut {
+                    // The partition outlives the process: cut the new one too once it listens.
+                    self.loop.scheduleTask(in: .milliseconds(300)) { _ = p.signal(SIGUSR1) }
+                }
+                self.emit(.fault(fault))
+            }
+            return
+        }
         onLoop {
             let at = self.now
             if let link = fault.link {
@@ -210,15 +280,7 @@ public final class ClusterController: @unchecked Sendable {
             case .resume:
                 p.signal(SIGCONT)
                 self.faults.awaitingRecovery[fault.device] = .init(action: .resume, at: at)
-            case .revive:
-                if p.isRunning { p.signal(SIGKILL); _ = p.waitExit(timeout: 2) }
-                do { try p.spawn() } catch { self.emit(.message("revive \(fault.device.rawValue) failed: \(error)")) }
-                self.faults.awaitingRecovery[fault.device] = .init(action: .revive, at: at)
-                if self.peerLinkCut {
-                    // The partition outlives the process: cut the new one too once it listens.
-                    self.loop.scheduleTask(in: .milliseconds(300)) { _ = p.signal(SIGUSR1) }
-                }
-            case .cut, .heal:
+            case .revive, .cut, .heal:
                 break
             }
             self.emit(.fault(fault))

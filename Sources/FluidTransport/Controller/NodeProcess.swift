@@ -15,6 +15,8 @@ final class NodeProcess {
     private var stdinPipe: Pipe?
     private let lock = NSLock()
     private var exitedFlag = true
+    /// Signalled by the termination handler: waiting for an exit blocks on it, no polling.
+    private var exited = DispatchSemaphore(value: 0)
     private(set) var hung = false
 
     init(role: Role, executable: String, arguments: [String], output: ClusterConfig.NodeOutput) {
@@ -39,9 +41,13 @@ final class NodeProcess {
             if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
             if let h = FileHandle(forWritingAtPath: path) { h.seekToEndOfFile(); p.standardError = h }
         }
-        p.terminationHandler = { [weak self] _ in self?.lock.withLock { self?.exitedFlag = true } }
+        let exited = DispatchSemaphore(value: 0)
+        p.terminationHandler = { [weak self] _ in
+            self?.lock.withLock { self?.exitedFlag = true }
+            exited.signal()
+        }
         do { try p.run() } catch { throw ClusterError.spawn("\(executable): \(error)") }
-        lock.withLock { exitedFlag = false; hung = false; process = p; stdinPipe = pipe }
+        lock.withLock { exitedFlag = false; hung = false; process = p; stdinPipe = pipe; self.exited = exited }
         // Only the controller may hold the write end; the read end was handed to the child.
         try? pipe.fileHandleForReading.close()
     }
@@ -57,8 +63,9 @@ final class NodeProcess {
 
     /// Waits up to `timeout` seconds for the process to exit.
     func waitExit(timeout: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while isRunning, Date() < deadline { usleep(5_000) }
+        guard isRunning else { return true }
+        let s = lock.withLock { exited }
+        if s.wait(timeout: .now() + timeout) == .success { s.signal() } // leave it signalled for the next waiter
         return !isRunning
     }
 
