@@ -31,6 +31,8 @@ struct DemoCommand: ParsableCommand {
     var models: String = "Assets/models"
     @Option(help: "MNIST folder (default: $FLUID_DATA, ./data/mnist, $MNIST_DIR).")
     var data: String?
+    @Option(help: "TLS with role certificates from this `fluid keygen` folder (made here first if it has no CA).")
+    var tls: String?
     @Option(help: "Redraws per second (1 … 30).")
     var fps: Double = 5
 
@@ -57,7 +59,7 @@ struct DemoCommand: ParsableCommand {
         FileHandle.standardError.write(Data("fluid demo: starting the nodes… (log: \(logPath))\n".utf8))
         let driver = try ClusterDashboardDriver(
             kind: DashboardKind(rawValue: kind) ?? .fluid, mode: DashboardMode(rawValue: mode) ?? .ha,
-            rate: rate, modelsDirectory: models, dataDirectory: data, nodeLogDirectory: logDir, logger: logger)
+            rate: rate, modelsDirectory: models, dataDirectory: data, nodeLogDirectory: logDir, tlsDirectory: tls, logger: logger)
         let options = DashboardOptions(
             command: "fluid demo", colour: Terminal.wantsColour(noColorFlag: noColor), readOnly: readOnly,
             keyTable: .live, title: "Fluid demo", redrawHz: fps,
