@@ -29,6 +29,7 @@ run: build data
 ## The suite is XCTest only; without Swift Testing its runner would close on "0 tests".
 test: data
 	$(SWIFT) build -c $(CONFIG)
+	scripts/fuzz-wire.sh 5
 	$(SWIFT) test -c $(CONFIG) --disable-testable-imports --disable-swift-testing
 
 ## Re-train the three shipped weight files in Assets/models/.

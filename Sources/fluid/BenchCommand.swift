@@ -28,24 +28,39 @@ struct BenchCommand: ParsableCommand {
 
     @Argument(help: "kernels | cluster | paper") var suite: Suite
     @Flag(help: "Print one JSON object instead of a table.") var json = false
-    @Option(help: "kernels (default 3) / paper (default 2): measurement passes; each figure is the best of them.") var rounds: Int?
+    @Option(parsing: .unconditional, help: "kernels (default 3) / paper (default 2): measurement passes; each figure is the best of them.") var rounds: Int?
     @Option(help: "paper: folder for paper.md, paper.json, paper.svg ('' writes nothing)") var out = "results"
     @Option(help: "paper: kinds, comma-separated") var kinds = "static,dynamic,fluid"
     @Option(help: "paper: links, comma-separated (loopback, wifi-edge)") var links = "loopback,wifi-edge"
-    @Option(help: "paper/cluster: seconds of warm-up per row") var warmup: Double?
-    @Option(help: "paper/cluster: seconds of the measuring window per row") var window: Double?
-    @Option(help: "paper: predictions the accuracy is taken over (10000 = the test set)") var accuracyImages = 10_000
-    @Option(help: "paper: at most this many seconds per row for the accuracy") var accuracyCap = 20.0
-    @Option(help: "paper: one-way latency of the wifi-edge link, ms") var edgeLatency = BenchLink.edge.latencyMs
-    @Option(help: "paper: bandwidth of the wifi-edge link, Mbit/s") var edgeBandwidth = BenchLink.edge.bandwidthMbit ?? 40
-    @Option(help: "cluster: faults per device and kind of fault") var faultRepeats = 8
+    @Option(parsing: .unconditional, help: "paper/cluster: seconds of warm-up per row") var warmup: Double?
+    @Option(parsing: .unconditional, help: "paper/cluster: seconds of the measuring window per row") var window: Double?
+    @Option(parsing: .unconditional, help: "paper: predictions the accuracy is taken over (10000 = the test set)") var accuracyImages = 10_000
+    @Option(parsing: .unconditional, help: "paper: at most this many seconds per row for the accuracy") var accuracyCap = 20.0
+    @Option(parsing: .unconditional, help: "paper: one-way latency of the wifi-edge link, ms") var edgeLatency = BenchLink.edge.latencyMs
+    @Option(parsing: .unconditional, help: "paper: bandwidth of the wifi-edge link, Mbit/s") var edgeBandwidth = BenchLink.edge.bandwidthMbit ?? 40
+    @Option(parsing: .unconditional, help: "cluster: faults per device and kind of fault") var faultRepeats = 8
     @Flag(help: "paper/cluster: do not pin each node to its own core") var noPin = false
-    @Option(help: "paper/cluster: images per request frame on loopback (fewer, larger frames keep the source light)") var batch = 128
-    @Option(help: "paper: images per request frame on the wifi-edge link") var edgeBatch = BenchLink.edge.batch ?? 64
-    @Option(help: "paper/cluster: request frames in flight per device") var frames = 8
+    @Option(parsing: .unconditional, help: "paper/cluster: images per request frame on loopback (fewer, larger frames keep the source light)") var batch = 128
+    @Option(parsing: .unconditional, help: "paper: images per request frame on the wifi-edge link") var edgeBatch = BenchLink.edge.batch ?? 64
+    @Option(parsing: .unconditional, help: "paper/cluster: request frames in flight per device") var frames = 8
     @Option(help: "Folder of the weight files <kind>.safetensors") var models = "Assets/models"
     @Option(help: "MNIST folder (default: $FLUID_DATA, ./data/mnist, $MNIST_DIR)") var data: String?
     @Option(help: "Folder for the nodes' logs (default: discard)") var nodeLogs: String?
+    @Option(help: "paper/cluster: folder from `fluid keygen`: TLS 1.3 with role certificates on every connection") var tls: String?
+
+    func validate() throws {
+        if let r = rounds { try CLICheck.range("--rounds", r, 1...100) }
+        if let w = warmup { try CLICheck.range("--warmup", w, 0...3_600, unit: "s") }
+        if let w = window { try CLICheck.range("--window", w, 0.2...3_600, unit: "s") }
+        try CLICheck.range("--accuracy-images", accuracyImages, 1...1_000_000)
+        try CLICheck.range("--accuracy-cap", accuracyCap, 0.1...3_600, unit: "s")
+        try CLICheck.range("--edge-latency", edgeLatency, 0...60_000, unit: "ms")
+        try CLICheck.range("--edge-bandwidth", edgeBandwidth, 0.001...1_000_000, unit: "Mbit/s")
+        try CLICheck.range("--fault-repeats", faultRepeats, 1...1_000)
+        try CLICheck.range("--batch", batch, 1...Message.maxBatch, why: "a node computes at most \(Message.maxBatch) images per go")
+        try CLICheck.range("--edge-batch", edgeBatch, 1...Message.maxBatch, why: "a node computes at most \(Message.maxBatch) images per go")
+        try CLICheck.range("--frames", frames, 1...CLICheck.maxWindow)
+    }
 
     func run() throws {
         switch suite {
@@ -80,6 +95,7 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("weight file '\(config.weightsPath(for: k))' not found (run from the package root or pass --models)")
         }
         try config.applyCLI(nodeLogs: nodeLogs, logLabel: "fluid.bench", level: .error)
+        if let tls { do { try config.useTLS(directory: tls) } catch { throw CommandFailure(error) } }
         return config
     }
 

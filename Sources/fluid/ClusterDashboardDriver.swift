@@ -50,7 +50,7 @@ final class ClusterDashboardDriver: DashboardDriver {
     /// Loads the test set, spawns both nodes and waits for the full plan (before
     /// curses takes the terminal, so start-up errors print normally).
     init(kind: ModelKind, mode: ModeSetting, rate: Double?, modelsDirectory: String,
-         dataDirectory: String?, nodeLogDirectory: String, logger: Logger) throws {
+         dataDirectory: String?, nodeLogDirectory: String, tlsDirectory: String? = nil, logger: Logger) throws {
         self.logger = logger
         guard let dir = dataDirectory ?? MNIST.defaultDirectory() else {
             let tried = MNIST.candidateDirectories().joined(separator: ", ")
@@ -69,6 +69,7 @@ final class ClusterDashboardDriver: DashboardDriver {
         }
         config.nodeOutput = .directory(nodeLogDirectory)
         config.logger = logger
+        if let d = tlsDirectory { try config.useTLS(directory: d, createIfMissing: true) }
         controller = try ClusterController(config: config)
         controller.onEvent = { [weak self] e in self?.received(e) }
         controller.onSample = { [weak self] s in self?.received(s) }

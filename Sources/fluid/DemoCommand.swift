@@ -32,6 +32,8 @@ struct DemoCommand: ParsableCommand {
     var models: String = "Assets/models"
     @Option(help: "MNIST folder (default: $FLUID_DATA, ./data/mnist, $MNIST_DIR).")
     var data: String?
+    @Option(help: "TLS with role certificates from this `fluid keygen` folder (made here first if it has no CA).")
+    var tls: String?
     @Option(help: "Redraws per second (1 … 30).")
     var fps: Double = 5
 
@@ -66,7 +68,7 @@ struct DemoCommand: ParsableCommand {
         FileHandle.standardError.write(Data("fluid demo: starting the nodes… (log: \(logPath))\n".utf8))
         let driver = try ClusterDashboardDriver(
             kind: ModelKind(rawValue: kind) ?? .fluid, mode: ModeSetting(rawValue: mode) ?? .ha,
-            rate: rate, modelsDirectory: models, dataDirectory: data, nodeLogDirectory: logDir, logger: logger)
+            rate: rate, modelsDirectory: models, dataDirectory: data, nodeLogDirectory: logDir, tlsDirectory: tls, logger: logger)
         let options = DashboardOptions(
             command: "fluid demo", colour: Terminal.wantsColour(noColorFlag: noColor), readOnly: readOnly,
             keyTable: .live, title: "Fluid demo", redrawHz: fps,

@@ -8,7 +8,7 @@ struct Fluid: ParsableCommand {
         commandName: "fluid",
         abstract: "Fluid Dynamic DNNs: distributed MNIST inference that survives a device failure.",
         subcommands: [
-            DemoCommand.self, NodeCommand.self, RunCommand.self, TrainCommand.self,
+            DemoCommand.self, NodeCommand.self, RunCommand.self, KeygenCommand.self, TrainCommand.self,
             EvalCommand.self, BenchCommand.self, ReplayCommand.self,
         ],
         defaultSubcommand: DemoCommand.self

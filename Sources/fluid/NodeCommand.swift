@@ -19,11 +19,18 @@ struct NodeCommand: ParsableCommand {
     @Option(help: "HOST:PORT to listen on (loopback unless told otherwise)") var listen: String
     @Option(help: "HOST:PORT of the other device") var peer: String
     @Option(help: "Weight file (.safetensors)") var weights: String
-    @Option(help: "Shared secret file: every peer and source must pass an HMAC challenge with it (needed beyond loopback)") var secretFile: String?
-    @Option(help: "Emulated one-way delay on the link to the peer device, ms") var linkLatency: Double = 0
-    @Option(help: "Emulated bandwidth of the link to the peer device, Mbit/s (default: unlimited)") var linkBandwidth: Double?
+    @Option(help: "Folder from `fluid keygen`: TLS 1.3 with this role's certificate on every connection (required beyond loopback)") var tls: String?
+    @Option(help: .hidden) var secretFile: String?
+    @Option(parsing: .unconditional, help: "Emulated one-way delay on the link to the peer device, ms") var linkLatency: Double = 0
+    @Option(parsing: .unconditional, help: "Emulated bandwidth of the link to the peer device, Mbit/s (default: unlimited)") var linkBandwidth: Double?
     @Option(help: .hidden) var logLevel: String = "info"
     @Flag(help: .hidden) var exitWithParent = false
+
+    func validate() throws {
+        if secretFile != nil { throw ValidationError(TLSSetupError.secretFileRemoved.description) }
+        try CLICheck.range("--link-latency", linkLatency, 0...60_000, unit: "ms")
+        if let b = linkBandwidth { try CLICheck.range("--link-bandwidth", b, 0.001...1_000_000, unit: "Mbit/s") }
+    }
 
     func run() throws {
         guard let r = Role(rawValue: role.lowercased()) else {
@@ -34,7 +41,7 @@ struct NodeCommand: ParsableCommand {
         var logger = Logger(label: "fluid.node") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         var config = NodeConfig(role: r, listenHost: lh, listenPort: lp, peerHost: ph, peerPort: pp, weightsPath: weights)
-        do { try config.hooks.applySecretFile(secretFile, listenHost: lh, logger: logger) } catch { throw ValidationError("\(error)") }
+        do { try config.applyTLS(directory: tls, logger: logger) } catch { throw CommandFailure(error) }
         do { config.hooks.shapeLinks(try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth)) } catch {
             throw ValidationError("\(error)")
         }

@@ -21,33 +21,36 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Required: no dashboard.") var headless = false
     @Option(help: "static, dynamic or fluid") var kind: String = "fluid"
     @Option(help: "ha, ht or auto") var mode: String = "ha"
-    @Option(help: "Seconds of traffic") var duration: Double = 10
+    @Option(parsing: .unconditional, help: "Seconds of traffic") var duration: Double = 10
     @Option(help: "ACTION:DEVICE@SECONDS,… (ACTION kill|hang|resume|revive, DEVICE master|worker; or cut|heal:LINK@SECONDS, LINK master-worker|source-master|source-worker)") var faults: String = ""
-    @Option(help: "Longest a request waits before it is answered unavailable, ms (1-60000)") var requestDeadline: Double = 1000
-    @Option(help: "Offered images/s (default: as fast as the cluster takes)") var rate: Double?
+    @Option(parsing: .unconditional, help: "Longest a request waits before it is answered unavailable, ms (1-60000)") var requestDeadline: Double = 1000
+    @Option(parsing: .unconditional, help: "Offered images/s (default: as fast as the cluster takes)") var rate: Double?
     @Option(help: "Also write the JSON Lines to this file") var log: String?
     @Option(help: "Folder of the weight files <kind>.safetensors") var models: String = "Assets/models"
     @Option(help: "Weight file (overrides --models for --kind)") var weights: String?
     @Option(help: "MNIST folder (default: $FLUID_DATA, ./data/mnist, $MNIST_DIR)") var data: String?
     @Option(help: "Folder for the nodes' logs (default: discard)") var nodeLogs: String?
-    @Option(help: "Images per request frame") var batch: Int = 32
-    @Option(help: "Request frames in flight per device") var window: Int = 8
-    @Option(help: "Emulated one-way delay on the Master ↔ Worker link, ms") var linkLatency: Double = 0
-    @Option(help: "Emulated Master ↔ Worker bandwidth, Mbit/s (default: unlimited)") var linkBandwidth: Double?
-    @Option(help: "Shared secret file: nodes and source authenticate with it (HMAC challenge)") var secretFile: String?
+    @Option(parsing: .unconditional, help: "Images per request frame") var batch: Int = 32
+    @Option(parsing: .unconditional, help: "Request frames in flight per device") var window: Int = 8
+    @Option(parsing: .unconditional, help: "Emulated one-way delay on the Master ↔ Worker link, ms") var linkLatency: Double = 0
+    @Option(parsing: .unconditional, help: "Emulated Master ↔ Worker bandwidth, Mbit/s (default: unlimited)") var linkBandwidth: Double?
+    @Option(help: "Folder from `fluid keygen`: TLS 1.3 with role certificates on every connection (the spawned nodes get it too)") var tls: String?
+    @Option(help: .hidden) var secretFile: String?
     @Option(help: "Drive nodes started elsewhere instead of spawning: master=HOST:PORT,worker=HOST:PORT (no --faults)") var attach: String?
 
     func validate() throws {
         guard headless else { throw ValidationError("only --headless is supported by `fluid run`; use `fluid demo` for the dashboard") }
         guard ModelKind(rawValue: kind) != nil else { throw ValidationError("--kind must be static, dynamic or fluid") }
         guard ModeSetting(rawValue: mode) != nil else { throw ValidationError("--mode must be ha, ht or auto") }
-        guard duration > 0 else { throw ValidationError("--duration must be > 0") }
-        guard requestDeadline.isFinite, (1...60_000).contains(requestDeadline) else {
-            throw ValidationError("--request-deadline must be from 1 to 60000 ms")
-        }
-        if let r = rate, r <= 0 { throw ValidationError("--rate must be > 0") }
+        if secretFile != nil { throw ValidationError(TLSSetupError.secretFileRemoved.description) }
+        try CLICheck.range("--duration", duration, 0.001...CLICheck.maxSeconds, unit: "s")
+        try CLICheck.range("--request-deadline", requestDeadline, 1...60_000, unit: "ms")
+        if let r = rate { try CLICheck.range("--rate", r, CLICheck.rates, unit: "images/s") }
         if attach != nil, !faults.isEmpty { throw ValidationError("--faults signal nodes this command started; not with --attach") }
-        guard (1...Message.maxBatch).contains(batch), window >= 1 else { throw ValidationError("--batch 1…\(Message.maxBatch), --window ≥ 1") }
+        try CLICheck.range("--batch", batch, 1...Message.maxBatch, why: "a node computes at most \(Message.maxBatch) images per go")
+        try CLICheck.range("--window", window, 1...CLICheck.maxWindow)
+        try CLICheck.range("--link-latency", linkLatency, 0...60_000, unit: "ms")
+        if let b = linkBandwidth { try CLICheck.range("--link-bandwidth", b, 0.001...1_000_000, unit: "Mbit/s") }
         do { _ = try FaultSpec.parse(faults) } catch { throw ValidationError("\(error)") }
         do { _ = try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth) } catch { throw ValidationError("\(error)") }
     }
@@ -69,8 +72,8 @@ struct RunCommand: ParsableCommand {
         config.windowBatches = window
         config.link = try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth)
         try config.applyCLI(nodeLogs: nodeLogs, logLabel: "fluid.run", level: .warning)
-        do { try secretFile.map { try config.useSecretFile($0) }; try attach.map { try config.attach(spec: $0) } } catch {
-            throw ValidationError("\(error)")
+        do { try tls.map { try config.useTLS(directory: $0) }; try attach.map { try config.attach(spec: $0) } } catch {
+            throw CommandFailure(error)
         }
         let weightsPath = config.weightsPath(for: k)
         let sha = (try? ModelFile.load(path: weightsPath).sha256) ?? ""

@@ -10,7 +10,7 @@ import XCTest
 /// with nothing lost and no device down. (HostileInputTests covers a lone node.)
 final class HostileInputClusterTests: XCTestCase {
     func testHostileClientsAreClosedWhileTheClusterServes() throws {
-        let cluster = try AttachedCluster.onLoopback(secretFile: nil, runFor: 3)
+        let cluster = try AttachedCluster.onLoopback(tlsDirectory: nil, runFor: 3)
         defer { cluster.stop() }
         XCTAssertTrue(cluster.waitForFirstSample(), "no traffic: \(cluster.runStderr.suffix(2000))")
         let samplesBefore = cluster.samplesSoFar
@@ -56,6 +56,47 @@ final class HostileInputClusterTests: XCTestCase {
         XCTAssertTrue(later.contains { ($0["throughput"] as? Double ?? 0) > 0 }, "no answers after the attacks: \(session.samples)")
         for role in ["master", "worker"] {
             XCTAssertTrue(cluster.nodes[role]?.process.isRunning ?? false, "\(role) died")
+        }
+    }
+
+    /// Issue 12: a hello with a huge plan epoch, then two mode changes, trapped both nodes on
+    /// overflow (exit 132). Now an epoch beyond 2^48 closes that connection at decode, a
+    /// source's epoch within the bound is ignored, oversized batches are refused, and the
+    /// cluster serves on with nothing lost.
+    func testHugeEpochThenModeChangesAndOversizedBatchesDoNotTrapTheNodes() throws {
+        let cluster = try AttachedCluster.onLoopback(tlsDirectory: nil, runFor: 4)
+        defer { cluster.stop() }
+        XCTAssertTrue(cluster.waitForFirstSample(), "no traffic: \(cluster.runStderr.suffix(2000))")
+        var tooMany: [UInt8] = []
+        FrameHeader.write(type: .request, length: 4 + 257 * (8 + 784), into: &tooMany)
+        tooMany += [0, 0, 1, 1] + [UInt8](repeating: 0, count: 257 * (8 + 784))
+        for node in [cluster.master, cluster.worker] {
+            // Beyond the bound: refused where decoded.
+            let fd = try RawClient.connect(host: node.host, port: node.port)
+            RawClient.send(fd, Message.hello(.claiming(.source, epoch: UInt64.max)).encodedFrame())
+            XCTAssertTrue(RawClient.closedByPeer(fd, within: 3), "\(node.role) kept a hello with epoch 2^64-1")
+            close(fd)
+            // Within the bound: the epoch is ignored, the mode changes are obeyed.
+            let fd2 = try RawClient.connect(host: node.host, port: node.port)
+            RawClient.send(fd2, Message.hello(.claiming(.source, epoch: WireFormat.maxEpoch)).encodedFrame()
+                           + Message.setMode(.ht).encodedFrame() + Message.setMode(.ha).encodedFrame())
+            usleep(300_000)
+            // A request of 257 images: more than any node computes.
+            RawClient.send(fd2, tooMany)
+            XCTAssertTrue(RawClient.closedByPeer(fd2, within: 3), "\(node.role) kept a 257-image request")
+            close(fd2)
+        }
+        usleep(300_000)
+        for node in [cluster.master, cluster.worker] {
+            let log = cluster.nodeLogText(node.role)
+            XCTAssertTrue(log.contains("exceeds 281474976710656 (2^48)"), "\(node.role): \(log.suffix(1500))")
+            XCTAssertTrue(log.contains("count 257 exceeds 256"), "\(node.role): \(log.suffix(1500))")
+        }
+        let (code, session) = try cluster.finishRun(within: 30)
+        XCTAssertEqual(code, 0, cluster.runStderr.suffix(2000).description)
+        assertServed(session, context: cluster.runStderr.suffix(1000).description)
+        for role in ["master", "worker"] {
+            XCTAssertTrue(cluster.nodes[role]?.process.isRunning ?? false, "\(role) died: \(cluster.nodeLogText(role).suffix(1500))")
         }
     }
 }

@@ -3,7 +3,7 @@ import XCTest
 
 /// Real hosts (issue 5 item 9): the two nodes in two network namespaces joined by a veth
 /// pair, each with its own address on a private /30 that exists only inside those
-/// namespaces (nothing leaves the machine), with a shared secret. The source runs in the
+/// namespaces (nothing leaves the machine), with TLS. The source runs in the
 /// Master's namespace and reaches the Worker over the veth. Nothing may assume loopback.
 ///
 /// Needs root (CAP_SYS_ADMIN + CAP_NET_ADMIN), as in CI; skips with the reason otherwise.
@@ -67,10 +67,10 @@ final class NetnsClusterTests: XCTestCase {
         guard getuid() == 0 else { throw XCTSkip("network namespaces need root (CI runs as root); uid \(getuid())") }
         let ns = try Netns.create()
         defer { ns.remove() }
-        let secret = try makeSecretFile()
+        let tls = try makeTLSDirectory()
         let cluster = try AttachedCluster(master: .init(role: "master", host: ns.addrA, port: 7411, netns: ns.a),
                                           worker: .init(role: "worker", host: ns.addrB, port: 7412, netns: ns.b),
-                                          secretFile: secret)
+                                          tlsDirectory: tls)
         defer { cluster.stop() }                    // runs before ns.remove()
         try cluster.startNodes(weights: weights)
         try cluster.startRun(duration: 4, netns: ns.a)
@@ -89,7 +89,6 @@ final class NetnsClusterTests: XCTestCase {
         let master = cluster.nodeLogText("master")
         XCTAssertTrue(master.contains("\(ns.addrA):7411"), "master did not listen on its namespace address:\n\(master.suffix(1500))")
         XCTAssertTrue(master.contains("handshake"), master.suffix(1500).description)
-        XCTAssertFalse(master.contains("beyond loopback"), "a node with a secret warned about its address")
         // … the kill was seen through the connection closing, and the Master carried on alone.
         guard let down = session.events("device-down").first(where: { $0["device"] as? String == "worker" }) else {
             return XCTFail("the Worker's death was not detected: \(session.events)\n\(context())")
@@ -102,21 +101,13 @@ final class NetnsClusterTests: XCTestCase {
         XCTAssertTrue(after.contains { ($0["throughput"] as? Double ?? 0) > 0 }, "no answers after the kill: \(session.samples)")
     }
 
-    /// A node told to listen beyond loopback without a secret says so in its log.
-    func testNonLoopbackListenWithoutSecretWarns() throws {
+    /// A node told to listen beyond loopback without --tls refuses to start, with one line
+    /// saying why.
+    func testNonLoopbackListenWithoutTLSRefusesToStart() throws {
         let weights = try FluidBinary.shippedFluidWeights()
-        _ = try FluidBinary.path()
-        guard getuid() == 0 else { throw XCTSkip("network namespaces need root (CI runs as root); uid \(getuid())") }
-        let ns = try Netns.create()
-        defer { ns.remove() }
-        let cluster = try AttachedCluster(master: .init(role: "master", host: ns.addrA, port: 7413, netns: ns.a),
-                                          worker: .init(role: "worker", host: ns.addrB, port: 7414, netns: ns.b),
-                                          secretFile: nil)
-        defer { cluster.stop() }
-        try cluster.startNodes(weights: weights)
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, !cluster.nodeLogText("worker").contains("listening") { usleep(20_000) }
-        let log = cluster.nodeLogText("worker")
-        XCTAssertTrue(log.contains("beyond loopback, without --secret-file"), log.suffix(1500).description)
+        let (code, _, err) = try FluidBinary.run(["node", "--role", "worker", "--listen", "0.0.0.0:7414",
+                                                  "--peer", "127.0.0.1:7413", "--weights", weights], timeout: 20)
+        XCTAssertNotEqual(code, 0, "a node listened on 0.0.0.0 without TLS")
+        XCTAssertTrue(err.contains("beyond loopback") && err.contains("--tls"), err)
     }
 }

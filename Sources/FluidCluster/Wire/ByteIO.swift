@@ -19,7 +19,7 @@ public struct ByteWriter {
         u32(UInt32(v >> 32)); u32(UInt32(v & 0xffff_ffff))
     }
     public mutating func string(_ s: String) {
-        let utf8 = Array(s.utf8.prefix(4096))
+        let utf8 = Array(s.utf8.prefix(WireFormat.maxString))
         u32(UInt32(utf8.count)); bytes.append(contentsOf: utf8)
     }
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
@@ -68,8 +68,19 @@ public struct ByteReader {
         let hi = try u32(what), lo = try u32(what)
         return UInt64(hi) << 32 | UInt64(lo)
     }
+    /// A plan epoch, at most `WireFormat.maxEpoch`.
+    public mutating func epoch(_ what: String = "epoch") throws -> UInt64 {
+        let e = try u64(what)
+        guard e <= WireFormat.maxEpoch else {
+            throw WireError.malformed(type: type, problem: "\(what) \(e) exceeds \(WireFormat.maxEpoch) (2^48)")
+        }
+        return e
+    }
     public mutating func string(_ what: String = "string") throws -> String {
         let n = Int(try u32(what + " length"))
+        guard n <= WireFormat.maxString else {
+            throw WireError.malformed(type: type, problem: "\(what) of \(n) bytes exceeds \(WireFormat.maxString)")
+        }
         try need(n, what)
         defer { offset += n }
         return String(decoding: bytes[offset..<(offset + n)], as: UTF8.self)

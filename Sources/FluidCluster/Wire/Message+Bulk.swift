@@ -71,7 +71,7 @@ extension Message {
         case .jointImages:
             guard p.count >= 20 else { return nil }
             let n = u32(16)
-            guard n <= maxBatch, p.count == 20 + n * CNN.imagePixels else { return nil }
+            guard n <= maxBatch, p.count == 20 + n * CNN.imagePixels, u64(8) <= WireFormat.maxEpoch else { return nil }
             return .jointImages(batch: u64(0), epoch: u64(8), count: n,
                                 images: Array(UnsafeRawBufferPointer(rebasing: p[20...])))
         case .jointActivations:
@@ -82,7 +82,7 @@ extension Message {
         case .jointPartial:
             guard p.count >= 12 else { return nil }
             let n = u32(8)
-            guard p.count == 12 + n * 4, n % CNN.classes == 0 else { return nil }
+            guard n <= maxBatch * CNN.classes, p.count == 12 + n * 4, n % CNN.classes == 0 else { return nil }
             return .jointPartial(batch: u64(0), values: floats(at: 12, count: n))
         default:
             return nil

@@ -70,8 +70,11 @@ extension Message {
         return w.bytes
     }
 
-    /// Largest batch a request or joint frame may carry.
-    public static let maxBatch = 1024
+    /// Largest batch a request or joint frame may carry: the one limit shared by the CLI's
+    /// `--batch` check, the source and the node (whose engines are sized for it). A node
+    /// computes at most 256 images per go; a larger frame would only fail later, on the
+    /// peer, and look like the peer's fault (issue 12).
+    public static let maxBatch = 256
 
     /// Decodes a payload of type `typeByte`; throws `WireError` naming the problem.
     public static func decode(type typeByte: UInt8, payload: [UInt8]) throws -> Message {
@@ -93,7 +96,7 @@ extension Message {
             guard let role = PeerRole(rawValue: try r.u8("role")) else { throw bad("unknown role") }
             guard let kind = ModelKind(code: try r.u8("kind")) else { throw bad("unknown model kind") }
             let sha = try r.string("weights sha"), id = try r.string("node id")
-            let incarnation = try r.u64("incarnation"), planEpoch = try r.u64("plan epoch")
+            let incarnation = try r.u64("incarnation"), planEpoch = try r.epoch("plan epoch")
             let mode = try r.u8("mode")
             guard mode <= 1 else { throw bad("mode \(mode) out of range") }
             message = .hello(Hello(role: role, kind: kind, weightsSHA256: sha, nodeID: id,
@@ -104,7 +107,7 @@ extension Message {
             message = .heartbeat(Heartbeat(sentAtNanos: try r.u64(), imagesComputed: try r.u64(),
                                            peerBytesOut: try r.u64(), peerBytesIn: try r.u64()))
         case .plan:
-            let epoch = try r.u64("epoch")
+            let epoch = try r.epoch("epoch")
             guard let plan = Plan(code: try r.u8("plan")) else { throw bad("unknown plan") }
             let leader = try r.u8("leader"), mode = try r.u8("mode")
             guard leader <= 1, mode <= 1 else { throw bad("leader/mode out of range") }
@@ -113,7 +116,7 @@ extension Message {
                                              mode: mode == 0 ? .ha : .ht, needsPeerAfter: [n1, n2],
                                              reason: try r.string("reason")))
         case .deployAck:
-            let epoch = try r.u64("epoch")
+            let epoch = try r.epoch("epoch")
             message = .deployAck(epoch: epoch, needsPeerAfter: [try r.bool(), try r.bool()])
         case .setMode:
             let m = try r.u8("mode")
@@ -139,7 +142,7 @@ extension Message {
             for _ in 0..<n { ids.append(try r.u64("id")) }
             message = .reject(ids: ids)
         case .jointImages:
-            let batch = try r.u64("batch"), epoch = try r.u64("epoch")
+            let batch = try r.u64("batch"), epoch = try r.epoch("epoch")
             let n = try count("count")
             message = .jointImages(batch: batch, epoch: epoch, count: n, images: try r.raw(n * CNN.imagePixels, "images"))
         case .jointActivations:
@@ -150,6 +153,7 @@ extension Message {
         case .jointPartial:
             let batch = try r.u64("batch")
             let values = try r.floats("partial logits")
+            guard values.count <= maxBatch * CNN.classes else { throw bad("\(values.count) logits exceed \(maxBatch) images") }
             guard values.count % CNN.classes == 0 else { throw bad("\(values.count) logits is not a multiple of 10") }
             message = .jointPartial(batch: batch, values: values)
         }

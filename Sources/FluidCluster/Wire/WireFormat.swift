@@ -20,6 +20,14 @@ public enum WireFormat {
     /// floats = 1.6 MB after conv1; 8 MiB leaves room and still bounds what a hostile peer
     /// can make a node allocate.
     public static let maxPayload = 8 << 20
+    /// Largest plan epoch accepted from the wire (2^48). A leader numbers at most a few
+    /// plans per second, so 2^48 lasts for millennia; the bound leaves 2^16 of headroom so
+    /// `epoch + 1` on any accepted value can never overflow (issue 12: a hello with epoch
+    /// 2^64 − 1 once trapped both nodes).
+    public static let maxEpoch: UInt64 = 1 << 48
+    /// Longest string field accepted (node ids, weight digests, reasons), bytes; longer
+    /// ones are cut when encoded.
+    public static let maxString = 4096
 }
 
 /// Why a byte stream was refused. Each case names the problem so the log line says it.

@@ -21,9 +21,9 @@ public struct ClusterConfig {
     /// Nodes started elsewhere (`fluid run --attach`): dial `nodeHosts`/`ports`, spawn
     /// nothing; faults cannot be injected.
     public var attached = false
-    /// Shared secret file passed to the spawned nodes (`--secret-file`); install the
-    /// source's own authenticator in `hooks` (`useSecretFile`).
-    public var secretFile: String?
+    /// `fluid keygen` folder passed to the spawned nodes (`--tls`); `useTLS` sets it and
+    /// the source's own TLS identity in `hooks`.
+    public var tlsDirectory: String?
     /// Fixed ports (master, worker); nil picks two free loopback ports.
     public var ports: (master: Int, worker: Int)?
     /// The images the source streams (looping) and their labels.

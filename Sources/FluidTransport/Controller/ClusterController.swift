@@ -190,7 +190,7 @@ public final class ClusterController: @unchecked Sendable {
                         "--listen", r == .master ? addr.master : addr.worker,
                         "--peer", r == .master ? addr.worker : addr.master,
                         "--weights", weights] + config.link.nodeArguments
-                + (config.secretFile.map { ["--secret-file", $0] } ?? [])
+                + (config.tlsDirectory.map { ["--tls", $0] } ?? [])
             let p = NodeProcess(role: r, executable: config.executable, arguments: args, output: config.nodeOutput)
             try p.spawn()
             onLoop { self.processes[r] = p }

@@ -16,18 +16,22 @@ public enum LinkKind: String, Sendable {
 /// socket ─ ByteCounter ─ [linkShaper (peer link only)] ─ [authenticator] ─ WireFrameDecoder/Encoder ─ connection handler
 /// ```
 ///
-/// - `authenticator`: runs before any frame is decoded (e.g. an HMAC challenge with a
-///   shared secret, issue 5 item 7). It sees raw bytes both ways; it must not pass inbound
-///   bytes on until the peer is authenticated, and closes the channel if it fails.
+/// - `authenticator`: runs before any frame is decoded: TLS 1.3 with the process's role
+///   certificate (`useTLS`, DESIGN §4.2). It sees raw bytes both ways; it must not pass
+///   inbound bytes on until the peer is authenticated, and closes the channel if it fails.
+///   It may send `PeerCertified` up the pipeline: the role the peer proved.
 /// - `linkShaper`: emulates a slow link on the node-to-node connection (latency and
 ///   bandwidth, issue 5 item 8). Raw bytes both ways; installed only for `LinkKind.peer`.
 ///
 /// Both are factories: a fresh handler per connection. Nil adds nothing.
 public struct PipelineHooks: @unchecked Sendable {
-    public var authenticator: ((LinkKind, _ isInitiator: Bool) -> [ChannelHandler])?
+    public var authenticator: ((LinkKind, _ isInitiator: Bool) throws -> [ChannelHandler])?
     public var linkShaper: (() -> [ChannelHandler])?
+    /// Set by `useTLS`: every connection must prove a role with a certificate before its
+    /// first frame counts.
+    public internal(set) var tls: ClusterTLS?
 
-    public init(authenticator: ((LinkKind, Bool) -> [ChannelHandler])? = nil,
+    public init(authenticator: ((LinkKind, Bool) throws -> [ChannelHandler])? = nil,
                 linkShaper: (() -> [ChannelHandler])? = nil) {
         self.authenticator = authenticator
         self.linkShaper = linkShaper
@@ -38,7 +42,9 @@ public struct PipelineHooks: @unchecked Sendable {
                         handler: ChannelHandler) -> EventLoopFuture<Void> {
         var handlers: [ChannelHandler] = [counter]
         if link == .peer, let shaper = linkShaper { handlers += shaper() }
-        if let auth = authenticator { handlers += auth(link, isInitiator) }
+        if let auth = authenticator {
+            do { handlers += try auth(link, isInitiator) } catch { return channel.eventLoop.makeFailedFuture(error) }
+        }
         handlers += [ByteToMessageHandler(WireFrameDecoder()), WireOutboundHandler(), handler]
         return channel.pipeline.addHandlers(handlers)
     }

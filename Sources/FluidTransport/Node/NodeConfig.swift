@@ -10,6 +10,8 @@ public struct NodeConfig: Sendable {
     public var peerPort: Int
     public var weightsPath: String
     public var settings = ClusterSettings()
+    /// What the node grants its clients (connections, idle time, requests in flight).
+    public var limits = ConnectionLimits()
     public var hooks = PipelineHooks()
     /// Joint batches in flight at once (each holds one JointEngine per device, ~3 MB of
     /// activations at 128 images). Two hide the round trips of a dense exchange (one batch
@@ -18,7 +20,7 @@ public struct NodeConfig: Sendable {
     /// 46.6k / 45.7k img/s, 3 slots 47.6k, 2 slots 50.9k / 51.2k / 49.5k, 1 slot 48.0k.
     public var jointSlots = 2
     /// Largest batch a node computes in one go (source frames are at most this large).
-    public var maxBatch = 256
+    public var maxBatch = Message.maxBatch
 
     public init(role: Role, listenHost: String, listenPort: Int, peerHost: String, peerPort: Int, weightsPath: String) {
         self.role = role; self.listenHost = listenHost; self.listenPort = listenPort

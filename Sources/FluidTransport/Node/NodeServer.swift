@@ -104,6 +104,7 @@ public final class NodeServer {
             .serverChannelOption(ChannelOptions.backlog, value: 64)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.recvAllocator, value: NodeServer.recvAllocator)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: config.limits.writeWaterMark)
             .childChannelInitializer { [weak self] channel in
                 guard let self else { return channel.close() }
                 return self.setUp(channel: channel, dialed: false)
@@ -135,7 +136,12 @@ public final class NodeServer {
     }
 
     func setUp(channel: Channel, dialed: Bool) -> EventLoopFuture<Void> {
-        config.hooks.installLink(on: channel, kind: dialed ? .peer : .source, isInitiator: dialed,
+        if !dialed, connections.count >= config.limits.maxConnections {
+            logger.warning("closing connection: \(connections.count) connections open, the limit (ConnectionLimits.maxConnections)",
+                           metadata: ["from": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+            return channel.close()
+        }
+        return config.hooks.installLink(on: channel, kind: dialed ? .peer : .source, isInitiator: dialed,
                                  onMessage: { [weak self] m, c in self?.received(m, on: c) },
                                  onError: { [weak self] error, c, context in
                                      if let c { self?.failed(c, error: error) } else { context.close(promise: nil) }
@@ -188,6 +194,7 @@ public final class NodeServer {
     // MARK: connection events (on the loop)
 
     func received(_ m: Message, on c: NodeConnection) {
+        c.lastHeard = now
         carryOut(instance.noteTime(now))
         if c === peer { instance.peerHeard(now: now) }
         guard let h = c.hello else {
@@ -204,17 +211,22 @@ public final class NodeServer {
             close(c)
         case .heartbeat:
             break
+        // Authorization by role (docs/security.md): with TLS `h.role` is the role the
+        // peer's certificate proved (WireLinkHandler holds the hello to it).
         case .plan(let a):
-            guard h.role != .source else { return refuse(c, "a source may not send a plan") }
+            guard c === peer else { return refuse(c, "only the peer device may send a plan (\(h.role) sent one)") }
             carryOut(instance.receivedPlan(a, now: now))
         case .deployAck(let e, let needs):
-            guard h.role != .source else { return refuse(c, "a source may not acknowledge a plan") }
+            guard c === peer else { return refuse(c, "only the peer device may acknowledge a plan (\(h.role) sent one)") }
             carryOut(instance.receivedAck(epoch: e, needsPeerAfter: needs, now: now))
         case .setMode(let newMode):
-            guard h.role == .source else { return refuse(c, "only a source may set the mode") }
+            guard h.role == .source else { return refuse(c, "only a source may change the mode (\(h.role) sent one)") }
             carryOut(instance.setMode(newMode, now: now))
         case .request(let r):
             guard h.role == .source else { return refuse(c, "requests come from sources only") }
+            // Over its budget (ConnectionLimits.maxImagesInFlight): an explicit reject the
+            // source re-routes; reading that connection is paused until answers drain.
+            guard c.admit(r.ids.count) else { return c.send(.reject(ids: r.ids), settles: false) }
             handleRequest(PendingWork(ids: r.ids, images: r.images, origin: c.id, standalone: r.standalone))
         case .answer, .reject:
             refuse(c, "\(m.type) is sent to sources, not nodes")
@@ -246,8 +258,17 @@ public final class NodeServer {
         c.hello = theirs
         if !c.dialed { c.send(.hello(mine)) }
         logger.info("handshake", metadata: ["with": "\(c.name)", "incarnation": "\(theirs.incarnation)"])
+        // A source's epoch is ignored: only the two devices order plans (NodeInstance takes
+        // the peer's from its hello); a source that claimed a huge epoch could otherwise
+        // exhaust the numbering.
         if theirs.role == .source {
-            // A source's epoch is ignored: only the two devices order plans.
+            c.inFlightLimit = config.limits.maxImagesInFlight
+            let limit = config.limits.maxUnreadBytes
+            c.onUnread = { [weak self, unowned c] in
+                self?.logger.warning("closing connection: it does not read its answers (more than \(limit) bytes unread)",
+                                     metadata: ["from": "\(c.name)"])
+                self?.close(c)
+            }
             if let a = current { c.send(.plan(a)) }
             return
         }
@@ -319,6 +340,12 @@ public final class NodeServer {
         let limit = config.settings.handshakeTimeout.nanoseconds
         for c in connections.values where c.hello == nil && t &- c.openedAt > limit {
             logger.info("closing connection: no handshake within \(limit / 1_000_000) ms", metadata: ["from": "\(c.name)"])
+            close(c)
+        }
+        let idle = config.limits.idleTimeout.nanoseconds
+        for c in connections.values where c.isSource && !c.readingPaused && t &- c.lastHeard > idle {
+            logger.info("closing connection: silent for \(idle / 1_000_000) ms after its hello (ConnectionLimits.idleTimeout)",
+                        metadata: ["from": "\(c.name)"])
             close(c)
         }
     }

@@ -53,15 +53,12 @@ enum RawClient {
     }
 }
 
-/// A secret file in a fresh temporary directory, mode 600.
-func makeSecretFile(_ contents: String = "fluid test secret \(UUID().uuidString)\n") throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fluid-secret-\(getpid())-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let path = dir.appendingPathComponent("secret").path
-    guard FileManager.default.createFile(atPath: path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]) else {
-        throw NSError(domain: "secret", code: 1)
-    }
-    return path
+/// A fresh `fluid keygen` folder (real CLI, real files).
+func makeTLSDirectory() throws -> String {
+    let dir = NSTemporaryDirectory() + "fluid-tls-\(getpid())-\(UUID().uuidString.prefix(8))"
+    let (code, _, err) = try FluidBinary.run(["keygen", dir])
+    guard code == 0 else { throw NSError(domain: "keygen", code: Int(code), userInfo: [NSLocalizedDescriptionKey: err]) }
+    return dir
 }
 
 /// A child process whose stdout lines are collected as they come (a `fluid run` whose
@@ -140,13 +137,13 @@ final class LiveProcess {
 final class AttachedCluster {
     struct Node { var role: String; var host: String; var port: Int; var netns: String? }
     let master: Node, worker: Node
-    let secretFile: String?
+    let tlsDirectory: String?
     let logDir: String
     private(set) var nodes: [String: LiveProcess] = [:]
     private(set) var run: LiveProcess?
 
-    init(master: Node, worker: Node, secretFile: String?) throws {
-        self.master = master; self.worker = worker; self.secretFile = secretFile
+    init(master: Node, worker: Node, tlsDirectory: String?) throws {
+        self.master = master; self.worker = worker; self.tlsDirectory = tlsDirectory
         logDir = NSTemporaryDirectory() + "fluid-attached-\(getpid())-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true)
     }
@@ -166,7 +163,7 @@ final class AttachedCluster {
         for (me, other) in [(master, worker), (worker, master)] {
             var args = ["node", "--role", me.role, "--listen", "\(me.host):\(me.port)", "--peer", "\(other.host):\(other.port)",
                         "--weights", weights, "--exit-with-parent"]
-            if let s = secretFile { args += ["--secret-file", s] }
+            if let d = tlsDirectory { args += ["--tls", d] }
             nodes[me.role] = try LiveProcess(try command(netns: me.netns, args), stderrPath: nodeLog(me.role))
         }
     }
@@ -175,7 +172,7 @@ final class AttachedCluster {
     func startRun(duration: Double, netns: String?, extra: [String] = []) throws {
         var args = ["run", "--headless", "--kind", "fluid", "--duration", "\(duration)",
                     "--attach", "master=\(master.host):\(master.port),worker=\(worker.host):\(worker.port)"] + extra
-        if let s = secretFile { args += ["--secret-file", s] }
+        if let d = tlsDirectory { args += ["--tls", d] }
         run = try LiveProcess(try command(netns: netns, args), stderrPath: "\(logDir)/run.stderr")
     }
 
@@ -190,13 +187,13 @@ final class AttachedCluster {
     /// Both nodes on free loopback ports, on the shipped Fluid weights, with a run of
     /// `duration` s driving them; the caller stops the cluster (also when this throws, it
     /// has stopped whatever it started).
-    static func onLoopback(secretFile: String?, runFor duration: Double) throws -> AttachedCluster {
+    static func onLoopback(tlsDirectory: String?, runFor duration: Double) throws -> AttachedCluster {
         let weights = try FluidBinary.shippedFluidWeights()
         _ = try FluidBinary.path()
         let ports = RawClient.freePorts(2)
         let cluster = try AttachedCluster(master: .init(role: "master", host: "127.0.0.1", port: ports[0], netns: nil),
                                           worker: .init(role: "worker", host: "127.0.0.1", port: ports[1], netns: nil),
-                                          secretFile: secretFile)
+                                          tlsDirectory: tlsDirectory)
         do {
             try cluster.startNodes(weights: weights)
             try cluster.startRun(duration: duration, netns: nil)
