@@ -56,7 +56,7 @@ struct DemoCommand: ParsableCommand {
         var recordDirectory = (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent("sessions")
         if let record {
             do { recordDirectory = try SessionRecorder.checkDirectory(record) } catch {
-                throw DemoFailure("--record \(record): \(error)")
+                throw DemoFailure("--record: \(error)")
             }
         }
         let logPath = ProcessInfo.processInfo.environment["FLUID_DEMO_LOG"]

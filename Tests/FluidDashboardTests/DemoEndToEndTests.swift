@@ -168,6 +168,10 @@ final class DemoEndToEndTests: XCTestCase {
         }
         seenPids.formUnion(Self.pids(s))
 
+        // r ends the recording: the full path is shown, and the log gets its summary now.
+        try tmux("send-keys", "-t", session, "r")
+        s = waitFor("recording saved with its full path") { $0.contains("recording saved: \(recordings)/fluid-") }
+
         try tmux("send-keys", "-t", session, "q")
         // The shell prints the exit status once the demo is gone (and keeps the pane
         // open, so a failure's message stays readable).
@@ -199,7 +203,7 @@ final class DemoEndToEndTests: XCTestCase {
         let expected = try Self.sha256(ofFile: weights)
         XCTAssertEqual(expected.count, 64)
         XCTAssertEqual(session.header.fields["weights_sha256"]?.string, expected, "header: \(session.header.fields)")
-        XCTAssertNotNil(session.summary, "the log ends with the summary written at quit")
+        XCTAssertNotNil(session.summary, "the log ends with the summary written when r stopped the recording")
         // The log starts with the start-up events (the recording began after the nodes did).
         let from = session.header.fields["recording_from"]?.double ?? 0
         XCTAssertGreaterThan(from, 0)

@@ -92,6 +92,8 @@ final class TruthTests: XCTestCase {
         snap.worker.latencyP99ms = 1e12
         let s = Dashboard.render(snap, ui: ui, rows: 24, columns: 80)
         XCTAssertNotNil(s.firstRow(containing: "answers 1.00T/s"), s.dump)
+        XCTAssertNotNil(s.firstRow(containing: "p99 1.00G s"), s.dump)
+        XCTAssertEqual(Format.bytes(UInt64.max), "16.8M TiB")
     }
 
     func testEventLogScrollsBackAndReturnsToTheNewest() {

@@ -55,7 +55,20 @@ public final class SessionRecorder {
         do {
             try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription
+            // Foundation's error hides the errno: ask mkdir itself, below the deepest
+            // existing ancestor, for the reason ("Permission denied", "Read-only file system").
+            var existing = path, first = path
+            while !fm.fileExists(atPath: existing), existing != "/" {
+                first = existing
+                existing = (existing as NSString).deletingLastPathComponent
+            }
+            let reason: String
+            if mkdir(first, 0o755) == 0 {
+                rmdir(first)
+                reason = error.localizedDescription
+            } else {
+                reason = "\(first): \(String(cString: strerror(errno)))"
+            }
             throw RecordingError(path: path, problem: "cannot create the recording directory (\(reason))")
         }
         let probe = (path as NSString).appendingPathComponent(".fluid-write-test-\(getpid())")

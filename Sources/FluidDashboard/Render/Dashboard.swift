@@ -133,7 +133,9 @@ public enum Dashboard {
         let pausedWidth = ui.paused ? 9 : 0
         // The plan's words (and a fresh message) come first; the right side gets what is left.
         let leftWant = message.count + words.count + 1
-        let rightRoom = max(0, screen.columns - pausedWidth - min(leftWant, screen.columns * 3 / 4) - 1)
+        // A fresh message (a path, a refusal) may take the whole row; else the right side keeps a quarter.
+        let leftTake = message.isEmpty ? min(leftWant, screen.columns * 3 / 4) : message.count
+        let rightRoom = max(0, screen.columns - pausedWidth - leftTake - 1)
         var rightText = right.joined(separator: "  ")
         if rightText.count > rightRoom { rightText = rightRoom > 1 ? String(rightText.prefix(rightRoom - 1)) + "…" : "" }
         let room = max(0, screen.columns - rightText.count - pausedWidth - 1)

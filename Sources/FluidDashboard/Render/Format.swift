@@ -53,7 +53,7 @@ public enum Format {
 
     public static func ms(_ v: Double?) -> String {
         guard let v, v.isFinite else { return unknown }
-        if v >= 10_000 { return String(format: "%.1f s", v / 1000) }
+        if v >= 10_000 { return "\(si(v / 1000)) s" }
         return v >= 100 ? String(format: "%.0f ms", v) : String(format: "%.1f ms", v)
     }
 
@@ -63,7 +63,8 @@ public enum Format {
         if d < 1024 { return "\(v) B" }
         if d < 1024 * 1024 { return String(format: "%.1f KiB", d / 1024) }
         if d < 1024 * 1024 * 1024 { return String(format: "%.1f MiB", d / 1024 / 1024) }
-        return String(format: "%.2f GiB", d / 1024 / 1024 / 1024)
+        if d < 1024 * 1024 * 1024 * 1024 { return String(format: "%.2f GiB", d / 1024 / 1024 / 1024) }
+        return "\(si(d / 1024 / 1024 / 1024 / 1024)) TiB"
     }
 }
 
