@@ -1,6 +1,6 @@
 import Crypto
 
-/// SHA-256 as lowercase hex, the form DESIGN §6 and the cluster handshake use.
+/// SHA-256 as lowercase hex, the form of the MNIST digests (docs/model.md) and of the cluster handshake.
 enum Digest {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 

@@ -2,7 +2,8 @@ import Foundation
 
 /// One MNIST split in memory.
 ///
-/// images [N, 784] unsigned bytes (row-major 28 × 28, 0 = background), labels [N] in 0…9.
+/// images [N, CNN.imagePixels] unsigned bytes (row-major, CNN.imageSide square, 0 =
+/// background), labels [N] in 0…9.
 public struct MNISTSet: Sendable {
     public var images: [UInt8]
     public var labels: [UInt8]
@@ -13,19 +14,19 @@ public struct MNISTSet: Sendable {
         self.labels = labels
     }
 
-    /// Pixels of image `i`, 784 bytes.
+    /// Pixels of image `i`, `CNN.imagePixels` bytes.
     public func image(_ i: Int) -> ArraySlice<UInt8> {
         images[i * CNN.imagePixels ..< (i + 1) * CNN.imagePixels]
     }
 
-    /// Images `range` as the network's input, value = pixel / 255: [range.count, 28, 28, 1].
+    /// Images `range` as the network's input, value = pixel / 255: [range.count, side, side, 1].
     public func floatImages(_ range: Range<Int>) -> [Float] {
         images[range.lowerBound * CNN.imagePixels ..< range.upperBound * CNN.imagePixels]
             .map { Float($0) * (1 / 255) }
     }
 }
 
-/// Loading the MNIST files (DESIGN §6).
+/// Loading the MNIST files (docs/model.md).
 public enum MNIST {
     public enum Split: String, CaseIterable, Sendable {
         case train, test
@@ -37,7 +38,7 @@ public enum MNIST {
         public var expectedCount: Int { self == .train ? 60_000 : 10_000 }
     }
 
-    /// SHA-256 of the four RAW (uncompressed) files, DESIGN §6.
+    /// SHA-256 of the four RAW (uncompressed) files, docs/model.md.
     public static let rawSHA256: [String: String] = [
         "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
         "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
@@ -66,8 +67,8 @@ public enum MNIST {
 
     /// Loads one split from `directory` (raw or `.gz` files).
     ///
-    /// Checks magic, dtype, 28 × 28, exact length, image count == label count, labels in 0…9
-    /// and, when `verifyChecksum` (the default), the SHA-256 of the raw bytes against DESIGN §6,
+    /// Checks magic, dtype, the image side, exact length, image count == label count, labels in 0…9
+    /// and, when `verifyChecksum` (the default), the SHA-256 of the raw bytes against `rawSHA256`,
     /// so that a corrupted file never trains or evaluates silently. Tests with synthetic files
     /// pass `verifyChecksum: false`.
     public static func load(directory: String, split: Split, verifyChecksum: Bool = true) throws -> MNISTSet {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// A Fluid weight file (DESIGN §3): safetensors, float32, exactly the 8 tensors of
+/// A Fluid weight file (docs/model.md): safetensors, float32, exactly the 8 tensors of
 /// `CNNWeights.tensorShapes`, and `__metadata__` with at least `format_version`, `kind`,
 /// `connectivity` and `widths`.
 public struct ModelFile: Sendable {

@@ -1,4 +1,4 @@
-/// The paper's small MNIST CNN (DESIGN §2): 3 conv + 1 fc, full width 16 channels,
+/// The paper's small MNIST CNN (docs/model.md): 3 conv + 1 fc, full width 16 channels,
 /// nested sub-networks that are contiguous channel ranges.
 
 /// How a weight file was trained (DESIGN §2).
@@ -6,7 +6,7 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable {
     case `static`, dynamic, fluid
 }
 
-/// Which input channels an output channel may read (DESIGN §2).
+/// Which input channels an output channel may read (docs/model.md).
 public enum Connectivity: String, CaseIterable, Codable, Sendable {
     /// Every output channel reads every input channel of its sub-network.
     case dense
@@ -14,25 +14,18 @@ public enum Connectivity: String, CaseIterable, Codable, Sendable {
     case triangular
 }
 
-/// Network dimensions, fixed by the paper.
+/// Network dimensions, fixed by the paper. Everything else about the shape (each layer's
+/// sides, padding, channel counts, the fc width) is derived from these in `CNN+Geometry.swift`.
 public enum CNN {
     public static let fullWidth = 16
     public static let groupWidth = 4
     public static let groups = 4
     public static let classes = 10
     public static let imageSide = 28
-    public static let imagePixels = 28 * 28
-    /// Spatial side after each conv + pool: 28 → 14 → 7 → 3 (floor).
-    public static let sides = [28, 14, 7, 3]
-    /// fc features per channel (3 × 3).
-    public static let featuresPerChannel = 9
-    public static let fcInputs = fullWidth * featuresPerChannel // 144
+    public static let imageChannels = 1
 
     /// Group index (0…3) of a channel.
     @inlinable public static func group(ofChannel c: Int) -> Int { c / groupWidth }
-
-    /// Multiply-accumulates per image for a sub-network of width `c` (issue 3: 2205·C² + 7146·C).
-    public static func macsPerImage(width c: Int) -> Int { 2205 * c * c + 7146 * c }
 }
 
 /// A named sub-network: a contiguous channel range used at every layer (DESIGN §2).

@@ -1,4 +1,4 @@
-/// The training schedules of the three model kinds (DESIGN §2), as data: a list of stages,
+/// The training schedules of the three model kinds (docs/model.md), as data: a list of stages,
 /// each saying which losses drive it and which parameters it may change.
 ///
 /// Notation in stage descriptions: slice(S) = every weight sub-network S reads (conv rows S
