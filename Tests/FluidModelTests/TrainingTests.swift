@@ -86,8 +86,9 @@ final class TrainingTests: XCTestCase {
         let raw = try Safetensors.read(path: path)
         for name in ["conv2.weight", "conv3.weight"] {
             let v = try XCTUnwrap(raw[name]).f32Values(name: name, path: path)
-            for o in 0..<16 { for i in 0..<16 where i / 4 > o / 4 { for k in 0..<9 {
-                XCTAssertEqual(v[(o * 16 + i) * 9 + k].bitPattern, 0, "\(name)[\(o),\(i)] must be +0.0 in the file")
+            let c = CNN.fullWidth, g = CNN.groupWidth, taps = ConvLayer.taps
+            for o in 0..<c { for i in 0..<c where i / g > o / g { for k in 0..<taps {
+                XCTAssertEqual(v[(o * c + i) * taps + k].bitPattern, 0, "\(name)[\(o),\(i)] must be +0.0 in the file")
             } } }
             XCTAssert(v.contains { $0 != 0 })
         }
