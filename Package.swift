@@ -10,6 +10,8 @@ let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 #else
 let kernelFlags: [SwiftSetting] = []
 #endif
+// Targets already in Swift 6 language mode; the package default follows once every target is.
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "Fluid",
@@ -40,11 +42,15 @@ let package = Package(
         // The shared words (roles, kinds, modes, sub-networks, plans, device states): no
         // dependencies, so the dashboard, the session log and the cluster read one table.
         .target(name: "FluidVocabulary"),
-        .target(name: "FluidKernels", swiftSettings: kernelFlags),
+        .target(name: "FluidKernels", swiftSettings: kernelFlags + swift6),
         .target(name: "FluidModel", dependencies: [
             "FluidVocabulary", "FluidKernels", "CZlib", "FluidLog",
             .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: kernelFlags),
+        ], swiftSettings: kernelFlags + swift6),
+        // Kernel and training benchmarks (`fluid bench kernels`): measuring tools the
+        // libraries never import.
+        .target(name: "FluidBench", dependencies: ["FluidKernels", "FluidModel"],
+                swiftSettings: kernelFlags + swift6),
         // JSON with ordered keys (session log lines, safetensors header strings) and the
         // session log's records and reader, shared by the writer (FluidCluster) and the
         // dashboard's replay; no dependencies, like FluidDashboard.
@@ -67,15 +73,16 @@ let package = Package(
         .target(name: "FluidDashboard", dependencies: ["FluidVocabulary", "FluidLog"]),
         .target(name: "FluidTerminal", dependencies: ["CNCurses", "FluidDashboard"]),
         .executableTarget(name: "fluid", dependencies: [
-            "FluidKernels", "FluidModel", "FluidCluster", "FluidTransport",
+            "FluidKernels", "FluidModel", "FluidBench", "FluidCluster", "FluidTransport",
             "FluidDashboard", "FluidTerminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "FluidVocabularyTests", dependencies: ["FluidVocabulary"]),
-        .testTarget(name: "FluidKernelsTests", dependencies: ["FluidKernels"]),
-        .testTarget(name: "FluidModelTests", dependencies: ["FluidModel"]),
+        .testTarget(name: "FluidKernelsTests", dependencies: ["FluidKernels"], swiftSettings: swift6),
+        .testTarget(name: "FluidModelTests", dependencies: ["FluidModel"], swiftSettings: swift6),
+        .testTarget(name: "FluidBenchTests", dependencies: ["FluidBench"], swiftSettings: swift6),
         .testTarget(name: "FluidClusterTests", dependencies: ["FluidCluster"]),
         .testTarget(name: "FluidTransportTests", dependencies: [
             "FluidTransport", "FluidCluster", "FluidModel",

@@ -4,7 +4,12 @@
 # The recipes are the defaults of `fluid train` (FluidModel/Training/Schedules.swift and
 # ModelTraining.swift), seed 1; each file's metadata records its full recipe, the data
 # hashes, the test accuracy of every sub-network and the training time. Deterministic for a
-# seed on a given machine (fixed shuffles, fixed reduction order across the two threads).
+# seed whatever the number of cores (fixed shuffles; each batch is cut into a fixed number
+# of shards, recipe_shards, whose gradients are summed in a fixed order).
+#
+# The shipped files were trained when a batch was cut into two halves (two threads), before
+# the shard count became part of the recipe: re-running this script now gives other, equally
+# valid weights (their metadata then records recipe_shards).
 #
 # Usage: scripts/train-models.sh [MNIST_DIR]   (default: what `fluid train` finds: ./data/mnist, $MNIST_DIR)
 #        OUT_DIR=/tmp/models scripts/train-models.sh   writes elsewhere (e.g. to time or compare a run)

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Refuses to run on a CPU that lacks what the kernels were compiled for (README: Architecture).
+/// Refuses to run on a CPU that lacks what the kernels were compiled for (docs/model.md).
 ///
 /// On x86_64 the kernels are built with `-target-cpu haswell` (Package.swift), so every
 /// 256-bit FMA is emitted unconditionally and a CPU without AVX2 + FMA would die of

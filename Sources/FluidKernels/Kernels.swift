@@ -1,8 +1,10 @@
 /// The fast kernels: same signatures and results (up to float rounding) as `Reference`.
 ///
-/// Each one packs or reorders what it needs per call into thread-local scratch, so the
-/// PyTorch-layout API stays simple for the trainer; the inference engines in FluidModel
-/// use the prepared (packed-once) entry points instead.
+/// Each call allocates, fills and frees what it needs (the padded input, the packed or
+/// flipped weights, a `Conv3x3Plan`): a few allocations per layer, small beside a batch's
+/// arithmetic, bought for a stateless PyTorch-layout API that any thread may call. The
+/// inference engines in FluidModel, where a call is one image, use the prepared
+/// (packed-once) `Conv3x3Plan` instead.
 public enum Kernels {
     /// input [N,H,W,IC]; weight [OC,IC,3,3]; bias [OC]; output [N,H,W,OC]; stride 1, pad 1; ReLU if relu
     public static func conv3x3Forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,

@@ -1,4 +1,4 @@
-/// The one place that defines the SIMD vector width of every kernel (README: Architecture, STYLE 3).
+/// The one place that defines the SIMD vector width of every kernel (docs/model.md).
 ///
 /// 8 floats = one 256-bit AVX register on x86_64 (built with `-target-cpu haswell`, see
 /// Package.swift) and two 128-bit NEON registers on Arm. Kernels derive their tiles from

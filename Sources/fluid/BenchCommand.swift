@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FluidCluster
+import FluidBench
 import FluidModel
 import FluidTransport
 import Logging

@@ -3,6 +3,8 @@ import FluidModel
 import Foundation
 
 /// `fluid eval`: accuracy of every sub-network of every weight file on the MNIST test set.
+/// A weight or data file that cannot be read is an error with its reason (exit 1), not a
+/// usage mistake.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
@@ -19,9 +21,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let files = weights.isEmpty ? ModelKind.allCases.map { "Assets/models/\($0.rawValue).safetensors" } : weights
-        guard let dir = data ?? MNIST.defaultDirectory() else {
-            throw ValidationError("no MNIST data found: run `make data`, or pass --data DIR / set MNIST_DIR")
-        }
+        guard let dir = data ?? MNIST.defaultDirectory() else { throw DataNotFound() }
         let test = try MNIST.load(directory: dir, split: .test)
         let count = min(limit ?? test.count, test.count)
         var rows: [(path: String, file: ModelFile, acc: [String: Double])] = []

@@ -5,7 +5,8 @@ import XCTest
 final class DataMNISTTests: XCTestCase {
     /// Writes a synthetic test split (n images, the given labels) to `dir`, gzipped when asked.
     private func writeSplit(_ dir: String, images n: Int, labels: [UInt8], gzip: Bool = false) throws {
-        let imgs = IDXArray(dims: [n, 28, 28], values: (0..<n * 784).map { UInt8(truncatingIfNeeded: $0) })
+        let side = CNN.imageSide
+        let imgs = IDXArray(dims: [n, side, side], values: (0..<n * CNN.imagePixels).map { UInt8(truncatingIfNeeded: $0) })
         let split = MNIST.Split.test
         try writeFile(IDX.encode(imgs), dir + "/" + split.imagesFile)
         try writeFile(IDX.encode(IDXArray(dims: [labels.count], values: labels)), dir + "/" + split.labelsFile)
@@ -24,8 +25,8 @@ final class DataMNISTTests: XCTestCase {
             let set = try MNIST.load(directory: dir, split: .test, verifyChecksum: false)
             XCTAssertEqual(set.count, 3)
             XCTAssertEqual(set.labels, [1, 0, 9])
-            XCTAssertEqual(set.images.count, 3 * 784)
-            XCTAssertEqual(Array(set.image(1).prefix(2)), [UInt8(truncatingIfNeeded: 784), UInt8(truncatingIfNeeded: 785)])
+            XCTAssertEqual(set.images.count, 3 * CNN.imagePixels)
+            XCTAssertEqual(Array(set.image(1).prefix(2)), [UInt8(truncatingIfNeeded: CNN.imagePixels), UInt8(truncatingIfNeeded: CNN.imagePixels + 1)])
             XCTAssertEqual(set.floatImages(0..<1)[255], 1.0)
         }
     }
@@ -98,7 +99,7 @@ final class DataMNISTTests: XCTestCase {
     func testRealTestSplit() throws {
         let set = try MNIST.load(directory: try realDirectory(), split: .test)
         XCTAssertEqual(set.count, 10_000)
-        XCTAssertEqual(set.images.count, 10_000 * 784)
+        XCTAssertEqual(set.images.count, 10_000 * CNN.imagePixels)
         // LeCun's file order: the first test digits are 7, 2, 1, 0, 4.
         XCTAssertEqual(Array(set.labels.prefix(5)), [7, 2, 1, 0, 4])
         var histogram = [Int](repeating: 0, count: 10)
@@ -118,7 +119,7 @@ final class DataMNISTTests: XCTestCase {
         let real = try realDirectory(), dir = try makeTempDirectory(self)
         let split = MNIST.Split.test
         var images = try IDX.readBytes(path: MNIST.locate(split.imagesFile, in: real))
-        images[16 + 784 * 5000 + 400] ^= 0x01
+        images[16 + CNN.imagePixels * 5000 + 400] ^= 0x01
         try writeFile(images, dir + "/" + split.imagesFile)
         try writeFile(IDX.readBytes(path: MNIST.locate(split.labelsFile, in: real)), dir + "/" + split.labelsFile)
         XCTAssertNoThrow(try MNIST.load(directory: dir, split: split, verifyChecksum: false), "only the digest can tell")

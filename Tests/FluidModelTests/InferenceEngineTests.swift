@@ -18,12 +18,13 @@ final class InferenceEngineTests: XCTestCase {
         var w = CNNWeights()
         for i in w.conv1Weight.indices { w.conv1Weight[i] = rng.float() * 0.6 }
         for i in w.conv1Bias.indices { w.conv1Bias[i] = rng.float() * 0.1 }
-        for o in 0..<16 { for i in 0..<16 { for k in 0..<9 {
+        let c = CNN.fullWidth, taps = ConvLayer.taps
+        for o in 0..<c { for i in 0..<c { for k in 0..<taps {
             let allowed = connectivity.allows(output: o, input: i)
-            w.conv2Weight[(o * 16 + i) * 9 + k] = allowed ? rng.float() * 0.3 : 0
-            w.conv3Weight[(o * 16 + i) * 9 + k] = allowed ? rng.float() * 0.3 : 0
+            w.conv2Weight[(o * c + i) * taps + k] = allowed ? rng.float() * 0.3 : 0
+            w.conv3Weight[(o * c + i) * taps + k] = allowed ? rng.float() * 0.3 : 0
         } } }
-        for i in 0..<16 { w.conv2Bias[i] = rng.float() * 0.1; w.conv3Bias[i] = rng.float() * 0.1 }
+        for i in 0..<c { w.conv2Bias[i] = rng.float() * 0.1; w.conv3Bias[i] = rng.float() * 0.1 }
         for i in w.fcWeight.indices { w.fcWeight[i] = rng.float() * 0.3 }
         for i in w.fcBias.indices { w.fcBias[i] = rng.float() }
         return w
@@ -31,7 +32,7 @@ final class InferenceEngineTests: XCTestCase {
 
     func randomImages(_ n: Int, seed: UInt64) -> [UInt8] {
         var rng = RNG(state: seed)
-        return (0..<(n * 784)).map { _ in UInt8(truncatingIfNeeded: Int((rng.float() + 1) * 200) - 100 < 0 ? 0 : Int((rng.float() + 1) * 127)) }
+        return (0..<(n * CNN.imagePixels)).map { _ in UInt8(truncatingIfNeeded: Int((rng.float() + 1) * 200) - 100 < 0 ? 0 : Int((rng.float() + 1) * 127)) }
     }
 
     /// Reference forward of one sub-network with Reference.* on the compact slice.
@@ -47,11 +48,12 @@ final class InferenceEngineTests: XCTestCase {
             Reference.maxPool2x2Forward(input: full, output: &pooled, n: n, h: side, w: side, c: s)
             return pooled
         }
-        let a1 = convPool(x, sw.conv1Weight, sw.conv1Bias, side: 28, ic: 1)
-        let a2 = convPool(a1, sw.conv2Weight, sw.conv2Bias, side: 14, ic: s)
-        let a3 = convPool(a2, sw.conv3Weight, sw.conv3Bias, side: 7, ic: s)
-        var logits = [Float](repeating: 0, count: n * 10)
-        Reference.denseForward(input: a3, weight: sw.fcWeight, bias: sw.fcBias, output: &logits, n: n, f: 9 * s, o: 10)
+        let a1 = convPool(x, sw.conv1Weight, sw.conv1Bias, side: CNN.conv1.side, ic: CNN.imageChannels)
+        let a2 = convPool(a1, sw.conv2Weight, sw.conv2Bias, side: CNN.conv2.side, ic: s)
+        let a3 = convPool(a2, sw.conv3Weight, sw.conv3Bias, side: CNN.conv3.side, ic: s)
+        var logits = [Float](repeating: 0, count: n * CNN.classes)
+        Reference.denseForward(input: a3, weight: sw.fcWeight, bias: sw.fcBias, output: &logits, n: n,
+                               f: CNN.fc.inputs(width: s), o: CNN.classes)
         return logits
     }
 
@@ -68,13 +70,13 @@ final class InferenceEngineTests: XCTestCase {
                 let images = randomImages(n, seed: UInt64(n))
                 for subnet in Subnet.all {
                     let engine = SubnetEngine(weights: w, subnet: subnet, maxBatch: 2)
-                    var got = [Float](repeating: .nan, count: n * 10)
+                    var got = [Float](repeating: .nan, count: n * CNN.classes)
                     engine.logits(images: images, count: n, into: &got)
                     let want = referenceLogits(w, subnet, images, n)
                     assertClose(got, want, "SubnetEngine \(subnet) \(conn) n=\(n)")
                     var labels = [Int32](repeating: -1, count: n), wantLabels = labels
                     engine.predict(images: images, count: n, into: &labels) // maxBatch 2 < n: chunks
-                    Reference.argmax(want, n: n, o: 10, into: &wantLabels)
+                    Reference.argmax(want, n: n, o: CNN.classes, into: &wantLabels)
                     XCTAssertEqual(labels, wantLabels, "predict \(subnet) \(conn)")
                 }
             }
@@ -90,7 +92,7 @@ final class InferenceEngineTests: XCTestCase {
             master.computeLayer(l)
             worker.computeLayer(l)
             if worker.needsPeerActivations(after: l) {
-                let sent = Array(master.ownActivations(after: l))
+                let sent = master.ownActivationArray(after: l)
                 if useRawBytes {
                     try sent.withUnsafeBytes { try worker.setPeerActivations(after: l, from: $0) }
                 } else {
@@ -98,11 +100,11 @@ final class InferenceEngineTests: XCTestCase {
                 }
             }
             if master.needsPeerActivations(after: l) {
-                let sent = Array(worker.ownActivations(after: l))
+                let sent = worker.ownActivationArray(after: l)
                 try sent.withUnsafeBufferPointer { try master.setPeerActivations(after: l, from: $0) }
             }
         }
-        var pm = [Float](repeating: .nan, count: n * 10), pw = pm, out = pm
+        var pm = [Float](repeating: .nan, count: n * CNN.classes), pw = pm, out = pm
         master.partialLogits(into: &pm)
         worker.partialLogits(into: &pw)
         JointEngine.combine(master: pm, worker: pw, bias: bias, count: n, into: &out)
@@ -116,7 +118,7 @@ final class InferenceEngineTests: XCTestCase {
                 for n in [1, 5] {
                     let images = randomImages(n, seed: 10 + UInt64(n))
                     let solo = SubnetEngine(weights: w, subnet: subnet, maxBatch: n)
-                    var want = [Float](repeating: 0, count: n * 10)
+                    var want = [Float](repeating: 0, count: n * CNN.classes)
                     solo.logits(images: images, count: n, into: &want)
                     // Each device is given only what it holds.
                     let master = JointEngine(weights: w.restricted(to: .master), role: .master, subnet: subnet, maxBatch: 5)
@@ -167,11 +169,13 @@ final class InferenceEngineTests: XCTestCase {
             let w = randomWeights(conn, seed: 5)
             var garbage = w
             var rng = RNG(state: 77)
-            for o in 8..<16 {
-                for k in 0..<9 { garbage.conv1Weight[o * 9 + k] = rng.float() * 100 }
+            let row1 = CNN.conv1.rowWeights(width: CNN.fullWidth), row = CNN.conv2.rowWeights(width: CNN.fullWidth)
+            let f = CNN.featuresPerChannel
+            for o in Role.worker.ownedChannels {
+                for k in (o * row1)..<((o + 1) * row1) { garbage.conv1Weight[k] = rng.float() * 100 }
                 garbage.conv1Bias[o] = 1e6; garbage.conv2Bias[o] = .nan; garbage.conv3Bias[o] = .infinity
-                for k in (o * 144)..<((o + 1) * 144) { garbage.conv2Weight[k] = .nan; garbage.conv3Weight[k] = rng.float() * 100 }
-                for j in 0..<10 { for p in 0..<9 { garbage.fcWeight[j * 144 + o * 9 + p] = .nan } }
+                for k in (o * row)..<((o + 1) * row) { garbage.conv2Weight[k] = .nan; garbage.conv3Weight[k] = rng.float() * 100 }
+                for j in 0..<CNN.classes { for p in 0..<f { garbage.fcWeight[j * CNN.fcInputs + o * f + p] = .nan } }
             }
             let images = randomImages(4, seed: 9)
             let worker = JointEngine(weights: w, role: .worker, subnet: .s100, maxBatch: 4)
@@ -188,13 +192,14 @@ final class InferenceEngineTests: XCTestCase {
         let w = randomWeights(.dense, seed: 6)
         let e = JointEngine(weights: w, role: .master, subnet: .s100, maxBatch: 2)
         try e.beginBatch(images: randomImages(2, seed: 1), count: 2)
-        let short = [Float](repeating: 0, count: 2 * 14 * 14 * 8 - 1)
+        let peer = e.peerChannels.count, after1 = 2 * CNN.sides[1] * CNN.sides[1] * peer
+        let short = [Float](repeating: 0, count: after1 - 1)
         XCTAssertThrowsError(try short.withUnsafeBufferPointer { try e.setPeerActivations(after: 1, from: $0) }) {
-            XCTAssertEqual($0 as? JointEngineError, .peerActivationSize(layer: 1, expected: 3136, got: 3135))
+            XCTAssertEqual($0 as? JointEngineError, .peerActivationSize(layer: 1, expected: after1, got: after1 - 1))
         }
         XCTAssertThrowsError(try [UInt8](repeating: 0, count: 7).withUnsafeBytes { try e.setPeerActivations(after: 2, from: $0) })
         XCTAssertThrowsError(try e.beginBatch(images: randomImages(3, seed: 1), count: 3))
-        let ok = [Float](repeating: 0, count: 2 * 7 * 7 * 8)
+        let ok = [Float](repeating: 0, count: 2 * CNN.sides[2] * CNN.sides[2] * peer)
         XCTAssertNoThrow(try ok.withUnsafeBufferPointer { try e.setPeerActivations(after: 2, from: $0) })
     }
 }

@@ -8,21 +8,23 @@ final class NetworkRoleMaskTests: XCTestCase {
         for role in Role.allCases {
             let r = w.restricted(to: role)
             let held = role.ownedChannels
-            for o in 0..<16 {
+            let c = CNN.fullWidth, taps = ConvLayer.taps, row = CNN.conv2.rowWeights(width: c)
+            let f = CNN.featuresPerChannel
+            for o in 0..<c {
                 let keep = held.contains(o)
-                for k in 0..<9 { XCTAssertEqual(r.conv1Weight[o * 9 + k], keep ? w.conv1Weight[o * 9 + k] : 0) }
+                for k in 0..<taps { XCTAssertEqual(r.conv1Weight[o * taps + k], keep ? w.conv1Weight[o * taps + k] : 0) }
                 XCTAssertEqual(r.conv1Bias[o], keep ? w.conv1Bias[o] : 0)
                 XCTAssertEqual(r.conv2Bias[o], keep ? w.conv2Bias[o] : 0)
                 XCTAssertEqual(r.conv3Bias[o], keep ? w.conv3Bias[o] : 0)
                 // all input columns of a held row, none of another row
-                for k in (o * 144)..<((o + 1) * 144) {
+                for k in (o * row)..<((o + 1) * row) {
                     XCTAssertEqual(r.conv2Weight[k], keep ? w.conv2Weight[k] : 0, "\(role) conv2 row \(o)")
                     XCTAssertEqual(r.conv3Weight[k], keep ? w.conv3Weight[k] : 0, "\(role) conv3 row \(o)")
                 }
             }
-            for j in 0..<10 { for c in 0..<16 { for p in 0..<9 {
-                let k = j * 144 + c * 9 + p
-                XCTAssertEqual(r.fcWeight[k], held.contains(c) ? w.fcWeight[k] : 0, "\(role) fc[\(j),\(c)·9+\(p)]")
+            for j in 0..<CNN.classes { for ch in 0..<c { for p in 0..<f {
+                let k = j * CNN.fcInputs + ch * f + p
+                XCTAssertEqual(r.fcWeight[k], held.contains(ch) ? w.fcWeight[k] : 0, "\(role) fc[\(j),\(ch)·\(f)+\(p)]")
             } } }
             XCTAssertEqual(r.fcBias, w.fcBias, "both devices hold the fc bias")
         }
@@ -51,13 +53,14 @@ final class NetworkRoleMaskTests: XCTestCase {
         w.applyMask(.triangular)
         XCTAssertNil(w.maskViolation(.triangular))
         XCTAssertEqual(w.inferredConnectivity, .triangular)
-        for o in 0..<16 { for i in 0..<16 { for k in 0..<9 {
-            let idx = (o * 16 + i) * 9 + k
-            let forbidden = i / 4 > o / 4
+        let c = CNN.fullWidth, taps = ConvLayer.taps, g = CNN.groupWidth
+        for o in 0..<c { for i in 0..<c { for k in 0..<taps {
+            let idx = (o * c + i) * taps + k
+            let forbidden = i / g > o / g
             XCTAssertEqual(w.conv2Weight[idx] == 0, forbidden, "conv2[\(o),\(i)]")
             XCTAssertEqual(w.conv3Weight[idx] == 0, forbidden, "conv3[\(o),\(i)]")
         } } }
         XCTAssertEqual(ParameterSet.allowed(by: .triangular).count,
-                       CNNWeights.parameterCount - 2 * 6 * (4 * 4 * 9)) // 6 forbidden 4×4 blocks per conv
+                       CNNWeights.parameterCount - 2 * 6 * (g * g * taps)) // 6 forbidden group blocks per conv
     }
 }

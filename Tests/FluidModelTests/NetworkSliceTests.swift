@@ -3,8 +3,10 @@ import XCTest
 
 /// Sub-network slices: compact tensors, the fc feature permutation, isolation from the rest.
 final class NetworkSliceTests: XCTestCase {
-    /// The PyTorch-layout forward, written straight from docs/model.md (NCHW loops, fc feature
-    /// c·9 + y·3 + x), with no slicing, permutation or kernel: what the compact path must match.
+    /// The PyTorch-layout forward, written straight from the paper's network (docs/model.md:
+    /// NCHW loops, fc feature c·9 + y·3 + x), with no slicing, permutation or kernel: what the
+    /// compact path must match. Its shapes are literal on purpose, so that it checks the
+    /// `CNN` descriptors instead of sharing them.
     private func naiveLogits(_ w: CNNWeights, channels S: Range<Int>, image: ArraySlice<UInt8>) -> [Float] {
         var x: [[Float]] = [image.map { Float($0) / 255 }] // [C][H*W]
         var side = 28

@@ -14,11 +14,11 @@ enum NetFixtures {
         return CNNWeights(flattened: flat)!
     }
 
-    /// Random images [n·784] with a blob of ink, deterministic.
+    /// Random images [n · imagePixels], deterministic.
     static func randomImages(_ n: Int, seed: UInt64) -> MNISTSet {
         var rng = SplitMix64(seed: seed)
-        let images = (0..<(n * 784)).map { _ in UInt8(truncatingIfNeeded: rng.below(256)) }
-        let labels = (0..<n).map { _ in UInt8(rng.below(10)) }
+        let images = (0..<(n * CNN.imagePixels)).map { _ in UInt8(truncatingIfNeeded: rng.below(256)) }
+        let labels = (0..<n).map { _ in UInt8(rng.below(CNN.classes)) }
         return MNISTSet(images: images, labels: labels)
     }
 

@@ -106,34 +106,6 @@ extension Conv3x3Plan {
     }
 
     @inline(__always)
-    private func pooled4x2(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
-                           _ ph: Int, _ pw: Int, _ outRowStride: Int, _ outPixelStride: Int) {
-        typealias V = FloatVector
-        let wts = UnsafePointer(blk.weights.assumingMemoryBound(to: V.self))
-        let bp = UnsafeRawPointer(blk.bias)
-        let bias0 = bp.loadUnaligned(as: V.self)
-        let bias1 = bp.loadUnaligned(fromByteOffset: MemoryLayout<V>.size, as: V.self)
-        let zero = V(repeating: 0)
-        let lo = blk.lo, w0 = min(blk.width, V.scalarCount), w1 = blk.width - w0
-        let down = rowStride, right = inStride
-        let singleChannel = inStride == 1 && icCount == 1
-        for y in 0..<ph {
-            for x in 0..<pw {
-                let p = img + quadTable[y * pw + x]
-                let a = singleChannel ? conv3x3Ic1Quad2v(p, down, wts)
-                    : conv3x3Tile4x2((p, p + right, p + down, p + down + right), wts, segs, segCount, zero, zero)
-                let m0 = vmax(max4(a.a0, a.a1, a.a2, a.a3) + bias0, zero)
-                let o = outImg + y * outRowStride + x * outPixelStride + lo
-                storeLanes(m0, o, w0)
-                if w1 > 0 {
-                    let m1 = vmax(max4(a.b0, a.b1, a.b2, a.b3) + bias1, zero)
-                    storeLanes(m1, o + V.scalarCount, w1)
-                }
-            }
-        }
-    }
-
-    @inline(__always)
     private func pooled8x1<V: KernelVector>(_ blk: Block, _ img: UnsafePointer<Float>, _ outImg: UnsafeMutablePointer<Float>,
                                     _ ph: Int, _ pw: Int, _ outRowStride: Int, _ outPixelStride: Int,
                                     _: V.Type) {

@@ -1,5 +1,5 @@
 /// A prepared ("packed") 3×3 convolution, stride 1, pad 1: made once, run many times
-/// without allocating (README: Architecture, STYLE 5).
+/// without allocating (docs/model.md).
 ///
 /// Input is a padded NHWC buffer: [N, H+2, W+2, inStride] with a zero border, of which the
 /// plan reads `icCount` channels starting at `icLo`. The plan uses the weight rows

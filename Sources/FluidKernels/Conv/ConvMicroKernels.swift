@@ -14,17 +14,12 @@
 
 typealias Pixels6 = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
                      UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
-typealias Pixels4 = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
 typealias Pixels8 = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
                      UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
 
 /// Accumulators of a 6-pixel × 2-vector tile: (pixel k, vector 0) and (pixel k, vector 1).
 struct Acc6x2<V: KernelVector> {
     var a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5: V
-}
-
-struct Acc4x2<V: KernelVector> {
-    var a0, b0, a1, b1, a2, b2, a3, b3: V
 }
 
 struct Acc8x1<V: KernelVector> {
@@ -57,31 +52,6 @@ func conv3x3Tile6x2<V: KernelVector>(_ px: Pixels6, _ w: UnsafePointer<V>, _ seg
             acc.a4.addProduct(x, w0); acc.b4.addProduct(x, w1)
             x = V(repeating: p5[j])
             acc.a5.addProduct(x, w0); acc.b5.addProduct(x, w1)
-        }
-    }
-    return acc
-}
-
-/// f32 conv3x3, 4 pixels × 2 vectors: one 2×2 pooling window of C = 9…16.
-@inline(__always)
-func conv3x3Tile4x2<V: KernelVector>(_ px: Pixels4, _ w: UnsafePointer<V>, _ segs: UnsafePointer<Int>, _ segCount: Int,
-                             _ init0: V, _ init1: V) -> Acc4x2<V> {
-    var acc = Acc4x2(a0: init0, b0: init1, a1: init0, b1: init1, a2: init0, b2: init1, a3: init0, b3: init1)
-    var wp = w
-    for s in 0..<segCount {
-        let off = segs[2 * s], len = segs[2 * s + 1]
-        let p0 = px.0 + off, p1 = px.1 + off, p2 = px.2 + off, p3 = px.3 + off
-        for j in 0..<len {
-            let w0 = wp[0], w1 = wp[1]
-            wp += 2
-            var x = V(repeating: p0[j])
-            acc.a0.addProduct(x, w0); acc.b0.addProduct(x, w1)
-            x = V(repeating: p1[j])
-            acc.a1.addProduct(x, w0); acc.b1.addProduct(x, w1)
-            x = V(repeating: p2[j])
-            acc.a2.addProduct(x, w0); acc.b2.addProduct(x, w1)
-            x = V(repeating: p3[j])
-            acc.a3.addProduct(x, w0); acc.b3.addProduct(x, w1)
         }
     }
     return acc
@@ -140,27 +110,6 @@ func vmax<V: KernelVector>(_ a: V, _ b: V) -> V {
 @inline(__always)
 func max4<V: KernelVector>(_ a: V, _ b: V, _ c: V, _ d: V) -> V {
     vmax(vmax(a, b), vmax(c, d))
-}
-
-/// f32 conv3x3 with one input channel (conv1), one 2×2 pool window × 2 vectors: the 9 taps
-/// fully unrolled (a 3-float run loop costs more than its 3 steps), the 4×4 input patch
-/// shared by the 4 pixels. p points at the patch's top-left float; rs = floats per padded row.
-@inline(__always)
-func conv3x3Ic1Quad2v<V: KernelVector>(_ p: UnsafePointer<Float>, _ rs: Int, _ w: UnsafePointer<V>) -> Acc4x2<V>
- {
-    let z = V(repeating: 0)
-    var acc = Acc4x2(a0: z, b0: z, a1: z, b1: z, a2: z, b2: z, a3: z, b3: z)
-    for ky in 0..<3 {
-        let r0 = p + ky * rs, r1 = r0 + rs
-        for kx in 0..<3 {
-            let w0 = w[2 * (ky * 3 + kx)], w1 = w[2 * (ky * 3 + kx) + 1]
-            var x = V(repeating: r0[kx]); acc.a0.addProduct(x, w0); acc.b0.addProduct(x, w1)
-            x = V(repeating: r0[kx + 1]); acc.a1.addProduct(x, w0); acc.b1.addProduct(x, w1)
-            x = V(repeating: r1[kx]); acc.a2.addProduct(x, w0); acc.b2.addProduct(x, w1)
-            x = V(repeating: r1[kx + 1]); acc.a3.addProduct(x, w0); acc.b3.addProduct(x, w1)
-        }
-    }
-    return acc
 }
 
 /// f32 conv3x3 with one input channel, two 2×2 pool windows (at p and q) × 1 vector.

@@ -16,7 +16,7 @@ public struct IDXError: Error, CustomStringConvertible, Equatable {
         case badMagic(found: UInt32, expected: UInt32)
         /// The data type byte is not 0x08 (unsigned byte).
         case unsupportedDType(UInt8)
-        /// Image dimensions are not 28 × 28 (or not what the caller asked for).
+        /// Image dimensions are not `CNN.imageSide` square (or not what the caller asked for).
         case wrongDimensions(found: [Int], expected: [Int])
         /// File length differs from header + product of dimensions.
         case wrongLength(found: Int, expected: Int)

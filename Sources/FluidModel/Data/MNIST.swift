@@ -2,7 +2,8 @@ import Foundation
 
 /// One MNIST split in memory.
 ///
-/// images [N, 784] unsigned bytes (row-major 28 × 28, 0 = background), labels [N] in 0…9.
+/// images [N, CNN.imagePixels] unsigned bytes (row-major, CNN.imageSide square, 0 =
+/// background), labels [N] in 0…9.
 public struct MNISTSet: Sendable {
     public var images: [UInt8]
     public var labels: [UInt8]
@@ -13,12 +14,12 @@ public struct MNISTSet: Sendable {
         self.labels = labels
     }
 
-    /// Pixels of image `i`, 784 bytes.
+    /// Pixels of image `i`, `CNN.imagePixels` bytes.
     public func image(_ i: Int) -> ArraySlice<UInt8> {
         images[i * CNN.imagePixels ..< (i + 1) * CNN.imagePixels]
     }
 
-    /// Images `range` as the network's input, value = pixel / 255: [range.count, 28, 28, 1].
+    /// Images `range` as the network's input, value = pixel / 255: [range.count, side, side, 1].
     public func floatImages(_ range: Range<Int>) -> [Float] {
         images[range.lowerBound * CNN.imagePixels ..< range.upperBound * CNN.imagePixels]
             .map { Float($0) * (1 / 255) }
@@ -66,7 +67,7 @@ public enum MNIST {
 
     /// Loads one split from `directory` (raw or `.gz` files).
     ///
-    /// Checks magic, dtype, 28 × 28, exact length, image count == label count, labels in 0…9
+    /// Checks magic, dtype, the image side, exact length, image count == label count, labels in 0…9
     /// and, when `verifyChecksum` (the default), the SHA-256 of the raw bytes against docs/data.md,
     /// so that a corrupted file never trains or evaluates silently. Tests with synthetic files
     /// pass `verifyChecksum: false`.

@@ -2,22 +2,23 @@ import FluidKernels
 
 /// The fc layer of a channel range, packed channels-last: logits (+)= features · columns.
 ///
-/// Features are the pooled conv3 map [3, 3, s] (NHWC) of channels `channels`; the fc
-/// weight's feature index is `c*9 + y*3 + x` (PyTorch NCHW flatten), so packing permutes
-/// the columns to `(y*3 + x)*s + (c - a)`.
+/// Features are the pooled conv3 map [side, side, s] (NHWC) of channels `channels`; the fc
+/// weight's feature index is `c·f + p` with f = features per channel and p = y·side + x
+/// (PyTorch NCHW flatten), so packing permutes the columns to `p·s + (c − a)`.
 final class FCPlan {
     let features: Int
-    /// [10, features] packed.
+    /// [classes, features] packed.
     let weights: UnsafeMutablePointer<Float>
 
     init(weights full: CNNWeights, channels: Range<Int>) {
-        let s = channels.count
-        features = 9 * s
+        let s = channels.count, perChannel = CNN.featuresPerChannel
+        features = CNN.fc.inputs(width: s)
         weights = .allocate(capacity: max(1, CNN.classes * features))
         for k in 0..<CNN.classes {
-            for p in 0..<9 {
+            for p in 0..<perChannel {
                 for ch in 0..<s {
-                    weights[k * features + p * s + ch] = full.fcWeight[k * CNN.fcInputs + (channels.lowerBound + ch) * 9 + p]
+                    weights[k * features + p * s + ch] =
+                        full.fcWeight[k * CNN.fcInputs + (channels.lowerBound + ch) * perChannel + p]
                 }
             }
         }

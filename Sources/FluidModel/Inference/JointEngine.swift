@@ -1,7 +1,7 @@
 import FluidKernels
 
-/// One device's share of a joint (HA) run of sub-network `100` or `75` (docs/model.md, "Joint
-/// (HA) execution").
+/// One device's share of a joint (HA) run of sub-network `100` or `75` (docs/model.md,
+/// "Joint (HA) execution").
 ///
 /// The device computes only its own output channels, own = role.ownedChannels ∩ subnet,
 /// from the weight rows it holds (all input columns of its rows) and the fc columns of
@@ -10,7 +10,7 @@ import FluidKernels
 ///     beginBatch(images:count:)
 ///     for l in 1...3 {
 ///         computeLayer(l)
-///         if l < 3 && peer.needsPeerActivations(after: l) { send ownActivations(after: l) }
+///         if l < 3 && peer.needsPeerActivations(after: l) { send packOwnActivations(after: l, toBytes:) }
 ///         if l < 3 && needsPeerActivations(after: l)      { setPeerActivations(after: l, from: received) }
 ///     }
 ///     partialLogits(into:)  -> send to / combine with the peer's: JointEngine.combine(...)
@@ -33,18 +33,21 @@ public final class JointEngine {
     /// Images of the current batch.
     public private(set) var count = 0
 
-    /// Spatial side of the activations after layer l (index l): 28, 14, 7, 3.
-    static let sides = CNN.sides
     let width: Int, ownLo: Int, peerLo: Int
     let conv1: Conv3x3Plan, conv2: Conv3x3Plan, conv3: Conv3x3Plan
     let fc: FCPlan
     let needsPeer: [Bool] // index l = 1, 2 (0 and 3 unused, false)
-    /// padded images [N,30,30,1]; padded full-width maps [N,16,16,s] and [N,9,9,s]; own features [N,3,3,own].
+    /// The padded input of conv1 [N, paddedSide², 1]; the padded inputs of conv2 and conv3
+    /// at the subnet's width, [N, paddedSide², s], where both sides' channels meet; own
+    /// features [N, fc side², own].
     let input: UnsafeMutablePointer<Float>
     let act1: UnsafeMutablePointer<Float>, act2: UnsafeMutablePointer<Float>
     let features: UnsafeMutablePointer<Float>
-    /// [N, 14, 14, max(own, peer)]: the packed own map to send / the peer's map received.
+    /// The peer's channels as received off the wire, [N, side, side, peer] at the largest
+    /// exchanged side (after layer 1), before they are spread into act1 / act2.
     let staging: UnsafeMutablePointer<Float>
+    /// Floats `staging` holds.
+    let stagingCount: Int
 
     public init(weights: CNNWeights, role: Role, subnet: Subnet, maxBatch: Int) {
         self.role = role
@@ -63,7 +66,8 @@ public final class JointEngine {
 
         // Does any held row of conv(l+1) read a peer channel?
         func readsPeer(_ w: [Float]) -> Bool {
-            for o in own { for i in peer { for k in 0..<9 where w[(o * 16 + i) * 9 + k] != 0 { return true } } }
+            let c = CNN.fullWidth, taps = ConvLayer.taps
+            for o in own { for i in peer { for k in 0..<taps where w[(o * c + i) * taps + k] != 0 { return true } } }
             return false
         }
         let peer2 = readsPeer(weights.conv2Weight), peer3 = readsPeer(weights.conv3Weight)
@@ -72,32 +76,27 @@ public final class JointEngine {
         let cols2 = peer2 ? s : own, cols3 = peer3 ? s : own
         let lo2 = cols2.lowerBound - s.lowerBound, lo3 = cols3.lowerBound - s.lowerBound
 
-        conv1 = weights.conv1Weight.withUnsafeBufferPointer { w in weights.conv1Bias.withUnsafeBufferPointer { b in
-            Conv3x3Plan(weight: w.baseAddress!, weightInputs: 1, bias: b.baseAddress!, rows: own, columns: 0..<1,
-                        h: 28, w: 28, inStride: 1, icLo: 0)
-        } }
-        conv2 = weights.conv2Weight.withUnsafeBufferPointer { w in weights.conv2Bias.withUnsafeBufferPointer { b in
-            Conv3x3Plan(weight: w.baseAddress!, weightInputs: 16, bias: b.baseAddress!, rows: own, columns: cols2,
-                        h: 14, w: 14, inStride: s.count, icLo: lo2)
-        } }
-        conv3 = weights.conv3Weight.withUnsafeBufferPointer { w in weights.conv3Bias.withUnsafeBufferPointer { b in
-            Conv3x3Plan(weight: w.baseAddress!, weightInputs: 16, bias: b.baseAddress!, rows: own, columns: cols3,
-                        h: 7, w: 7, inStride: s.count, icLo: lo3)
-        } }
+        let image = 0..<CNN.imageChannels
+        conv1 = Conv3x3Plan(weights.conv1Weight, weights.conv1Bias, layer: CNN.conv1, rows: own, columns: image,
+                            inStride: CNN.imageChannels, icLo: 0)
+        conv2 = Conv3x3Plan(weights.conv2Weight, weights.conv2Bias, layer: CNN.conv2, rows: own, columns: cols2,
+                            inStride: s.count, icLo: lo2)
+        conv3 = Conv3x3Plan(weights.conv3Weight, weights.conv3Bias, layer: CNN.conv3, rows: own, columns: cols3,
+                            inStride: s.count, icLo: lo3)
         fc = FCPlan(weights: weights, channels: own)
 
         let n = self.maxBatch
-        input = .allocate(capacity: n * 30 * 30)
-        input.initialize(repeating: 0, count: n * 30 * 30)
-        act1 = .allocate(capacity: n * 16 * 16 * s.count)
-        act1.initialize(repeating: 0, count: n * 16 * 16 * s.count)
-        act2 = .allocate(capacity: n * 9 * 9 * s.count)
-        act2.initialize(repeating: 0, count: n * 9 * 9 * s.count)
-        features = .allocate(capacity: max(1, n * 9 * own.count))
-        features.initialize(repeating: 0, count: max(1, n * 9 * own.count))
-        let stage = max(1, n * 14 * 14 * max(own.count, peer.count))
-        staging = .allocate(capacity: stage)
-        staging.initialize(repeating: 0, count: stage)
+        func zeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+            p.initialize(repeating: 0, count: max(1, count))
+            return p
+        }
+        input = zeroed(n * CNN.conv1.paddedPixels * CNN.imageChannels)
+        act1 = zeroed(n * CNN.conv2.paddedPixels * s.count)
+        act2 = zeroed(n * CNN.conv3.paddedPixels * s.count)
+        features = zeroed(n * CNN.fc.inputs(width: own.count))
+        stagingCount = max(1, n * CNN.conv2.pixels * max(own.count, peer.count))
+        staging = zeroed(stagingCount)
     }
 
     deinit {
@@ -114,43 +113,42 @@ public final class JointEngine {
     /// Floats of one side's activations after layer l for the current batch.
     public func activationCount(after l: Int, channels: Int) -> Int {
         guard (1...3).contains(l) else { return 0 }
-        return count * Self.sides[l] * Self.sides[l] * channels
+        return count * CNN.sides[l] * CNN.sides[l] * channels
     }
 
-    /// Starts a batch: images [N, 784] bytes, N ≤ maxBatch.
+    /// Starts a batch: images [N, imagePixels] bytes, N ≤ maxBatch.
     public func beginBatch(images: UnsafePointer<UInt8>, count: Int) throws {
         guard count >= 0 && count <= maxBatch else { throw JointEngineError.batchTooLarge(count, max: maxBatch) }
         self.count = count
-        for b in 0..<count { ImageInput.load(images + b * CNN.imagePixels, into: input + b * 900) }
+        let stride = CNN.conv1.paddedPixels * CNN.imageChannels
+        for b in 0..<count { ImageInput.load(images + b * CNN.imagePixels, into: input + b * stride) }
+    }
+
+    /// The padded map that holds both sides' channels after layer l (1 or 2): the input of
+    /// conv l+1, and its side.
+    private func exchangeMap(after l: Int) -> (map: UnsafeMutablePointer<Float>, paddedSide: Int) {
+        l == 1 ? (act1, CNN.conv2.paddedSide) : (act2, CNN.conv3.paddedSide)
     }
 
     /// conv + bias + ReLU + pool of layer l (1…3) for the own channels, reading own (and,
     /// if needed, the peer's already set) channels of layer l − 1.
     public func computeLayer(_ l: Int) {
-        let s = width, n = count
+        let s = width, n = count, pad = ConvLayer.padding
         switch l {
-        case 1:
-            conv1.forwardPooled(input: input, n: n, output: act1 + 17 * s, outImageStride: 256 * s,
-                                outRowStride: 16 * s, outPixelStride: s, outChannel: ownLo)
-        case 2:
-            conv2.forwardPooled(input: act1, n: n, output: act2 + 10 * s, outImageStride: 81 * s,
-                                outRowStride: 9 * s, outPixelStride: s, outChannel: ownLo)
+        case 1, 2:
+            // The pooled map goes into the interior of the next layer's padded input.
+            let (map, side) = exchangeMap(after: l)
+            let plan = l == 1 ? conv1 : conv2
+            plan.forwardPooled(input: l == 1 ? input : act1, n: n, output: map + (pad * side + pad) * s,
+                               outImageStride: side * side * s, outRowStride: side * s, outPixelStride: s,
+                               outChannel: ownLo)
         case 3:
-            let f = ownChannels.count
-            conv3.forwardPooled(input: act2, n: n, output: features, outImageStride: 9 * f,
-                                outRowStride: 3 * f, outPixelStride: f, outChannel: 0)
+            let f = ownChannels.count, side = CNN.fc.side
+            conv3.forwardPooled(input: act2, n: n, output: features, outImageStride: side * side * f,
+                                outRowStride: side * f, outPixelStride: f, outChannel: 0)
         default:
             break
         }
-    }
-
-    /// The own channels after layer l, packed [N, side, side, own] ready to send. Valid
-    /// until the next call on this engine.
-    public func ownActivations(after l: Int) -> UnsafeBufferPointer<Float> {
-        let f = ownChannels.count
-        if l == 3 { return UnsafeBufferPointer(start: features, count: activationCount(after: 3, channels: f)) }
-        guard l == 1 || l == 2 else { return UnsafeBufferPointer(start: staging, count: 0) }
-        return UnsafeBufferPointer(start: staging, count: pack(after: l, into: staging))
     }
 
     /// The same as a new array, packed straight into it (no staging copy): what a node
@@ -170,14 +168,14 @@ public final class JointEngine {
     public func packOwnActivations(after l: Int, toBytes out: UnsafeMutableRawPointer) -> Int {
         guard l == 1 || l == 2 else { return 0 }
         let f = ownChannels.count
-        let (map, padSide) = l == 1 ? (act1, 16) : (act2, 9)
-        let side = Self.sides[l], s = width
+        let (map, padSide) = exchangeMap(after: l)
+        let side = CNN.sides[l], s = width, pad = ConvLayer.padding
         var k = 0
         for b in 0..<count {
             for y in 0..<side {
                 for x in 0..<side {
-                    let src = map + ((b * padSide + y + 1) * padSide + x + 1) * s + ownLo
-                    if f == 8 {
+                    let src = map + ((b * padSide + y + pad) * padSide + x + pad) * s + ownLo
+                    if f == SIMD8<Float>.scalarCount {
                         (out + k).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
                     } else {
                         for i in 0..<f { (out + k + 4 * i).storeBytes(of: src[i], as: Float.self) }
@@ -194,11 +192,11 @@ public final class JointEngine {
         packOwnActivations(after: l, toBytes: UnsafeMutableRawPointer(out)) / MemoryLayout<Float>.size
     }
 
-    /// One pixel's channels: 8 floats (each side of `100`) as one SIMD move instead of a
-    /// memmove call per pixel, which cost as much as the rest of the exchange.
+    /// One pixel's channels: 8 floats (each side of `100`) as one SIMD move, because a
+    /// memmove call per pixel costs as much as the rest of the exchange.
     @inline(__always)
     static func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
-        if count == 8 {
+        if count == SIMD8<Float>.scalarCount {
             UnsafeMutableRawPointer(dst).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
         } else {
             for i in 0..<count { dst[i] = src[i] }
@@ -214,13 +212,13 @@ public final class JointEngine {
             throw JointEngineError.peerActivationSize(layer: l, expected: expected, got: values.count)
         }
         guard let base = values.baseAddress, expected > 0 else { return }
-        let (map, padSide) = l == 1 ? (act1, 16) : (act2, 9)
-        let side = Self.sides[l], s = width
+        let (map, padSide) = exchangeMap(after: l)
+        let side = CNN.sides[l], s = width, pad = ConvLayer.padding
         var k = 0
         for b in 0..<count {
             for y in 0..<side {
                 for x in 0..<side {
-                    Self.copy(base + k, to: map + ((b * padSide + y + 1) * padSide + x + 1) * s + peerLo, count: p)
+                    Self.copy(base + k, to: map + ((b * padSide + y + pad) * padSide + x + pad) * s + peerLo, count: p)
                     k += p
                 }
             }
@@ -234,7 +232,7 @@ public final class JointEngine {
                                                       got: bytes.count / 4)
         }
         let n = bytes.count / 4
-        guard n <= maxBatch * 14 * 14 * max(ownChannels.count, peerChannels.count) else {
+        guard n <= stagingCount else {
             throw JointEngineError.peerActivationSize(layer: l, expected: activationCount(after: l, channels: peerChannels.count), got: n)
         }
         if n > 0, let src = bytes.baseAddress {
@@ -246,13 +244,13 @@ public final class JointEngine {
         try setPeerActivations(after: l, from: UnsafeBufferPointer(start: staging, count: n))
     }
 
-    /// partial logits [N, 10] = own features · own fc columns (no bias) after `computeLayer(3)`.
+    /// partial logits [N, classes] = own features · own fc columns (no bias) after `computeLayer(3)`.
     public func partialLogits(into out: UnsafeMutablePointer<Float>) {
-        let f = 9 * ownChannels.count
+        let f = CNN.fc.inputs(width: ownChannels.count)
         for b in 0..<count { fc.apply(features + b * f, initial: nil, into: out + b * CNN.classes) }
     }
 
-    /// logits [N,10] = master partial + worker partial + fc bias [10].
+    /// logits [N, classes] = master partial + worker partial + fc bias [classes].
     public static func combine(master: UnsafePointer<Float>, worker: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                count: Int, into out: UnsafeMutablePointer<Float>) {
         for b in 0..<count {

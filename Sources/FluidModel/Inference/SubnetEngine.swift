@@ -16,7 +16,8 @@ public final class SubnetEngine {
     let conv1: Conv3x3Plan, conv2: Conv3x3Plan, conv3: Conv3x3Plan
     let fc: FCPlan
     let fcBias: UnsafeMutablePointer<Float>
-    /// padded [30,30,1], [16,16,s], [9,9,s]; pooled conv3 output [3,3,s].
+    /// The zero-bordered input of conv1, conv2, conv3 ([paddedSide², channels]) and the
+    /// pooled conv3 output [fc side², s].
     let pad1: UnsafeMutablePointer<Float>, pad2: UnsafeMutablePointer<Float>, pad3: UnsafeMutablePointer<Float>
     let features: UnsafeMutablePointer<Float>
     let logitScratch: UnsafeMutablePointer<Float>
@@ -25,35 +26,25 @@ public final class SubnetEngine {
         self.subnet = subnet
         self.maxBatch = max(1, maxBatch)
         let s = subnet.width, ch = subnet.channels
-        conv1 = weights.conv1Weight.withUnsafeBufferPointer { w in
-            weights.conv1Bias.withUnsafeBufferPointer { b in
-                Conv3x3Plan(weight: w.baseAddress!, weightInputs: 1, bias: b.baseAddress!, rows: ch, columns: 0..<1,
-                            h: 28, w: 28, inStride: 1, icLo: 0)
-            }
-        }
-        conv2 = weights.conv2Weight.withUnsafeBufferPointer { w in
-            weights.conv2Bias.withUnsafeBufferPointer { b in
-                Conv3x3Plan(weight: w.baseAddress!, weightInputs: 16, bias: b.baseAddress!, rows: ch, columns: ch,
-                            h: 14, w: 14, inStride: s, icLo: 0)
-            }
-        }
-        conv3 = weights.conv3Weight.withUnsafeBufferPointer { w in
-            weights.conv3Bias.withUnsafeBufferPointer { b in
-                Conv3x3Plan(weight: w.baseAddress!, weightInputs: 16, bias: b.baseAddress!, rows: ch, columns: ch,
-                            h: 7, w: 7, inStride: s, icLo: 0)
-            }
-        }
+        let image = 0..<CNN.imageChannels
+        conv1 = Conv3x3Plan(weights.conv1Weight, weights.conv1Bias, layer: CNN.conv1, rows: ch, columns: image,
+                            inStride: CNN.imageChannels, icLo: 0)
+        conv2 = Conv3x3Plan(weights.conv2Weight, weights.conv2Bias, layer: CNN.conv2, rows: ch, columns: ch,
+                            inStride: s, icLo: 0)
+        conv3 = Conv3x3Plan(weights.conv3Weight, weights.conv3Bias, layer: CNN.conv3, rows: ch, columns: ch,
+                            inStride: s, icLo: 0)
         fc = FCPlan(weights: weights, channels: ch)
         fcBias = .allocate(capacity: CNN.classes)
         for k in 0..<CNN.classes { fcBias[k] = weights.fcBias[k] }
-        pad1 = .allocate(capacity: 30 * 30)
-        pad1.initialize(repeating: 0, count: 30 * 30)
-        pad2 = .allocate(capacity: 16 * 16 * s)
-        pad2.initialize(repeating: 0, count: 16 * 16 * s)
-        pad3 = .allocate(capacity: 9 * 9 * s)
-        pad3.initialize(repeating: 0, count: 9 * 9 * s)
-        features = .allocate(capacity: 9 * s)
-        features.initialize(repeating: 0, count: 9 * s)
+        func zeroed(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            p.initialize(repeating: 0, count: n)
+            return p
+        }
+        pad1 = zeroed(CNN.conv1.paddedPixels * CNN.imageChannels)
+        pad2 = zeroed(CNN.conv2.paddedPixels * s)
+        pad3 = zeroed(CNN.conv3.paddedPixels * s)
+        features = zeroed(CNN.fc.inputs(width: s))
         logitScratch = .allocate(capacity: self.maxBatch * CNN.classes)
     }
 
@@ -62,23 +53,27 @@ public final class SubnetEngine {
         features.deallocate(); logitScratch.deallocate()
     }
 
-    /// images [N, 784] bytes (value = byte / 255) -> logits [N, 10]. Any N ≥ 0 works;
-    /// `maxBatch` only sizes the scratch of `predict`.
+    /// images [N, imagePixels] bytes (value = byte / 255) -> logits [N, classes]. Any N ≥ 0
+    /// works; `maxBatch` only sizes the scratch of `predict`.
     public func logits(images: UnsafePointer<UInt8>, count: Int, into logits: UnsafeMutablePointer<Float>) {
         let s = subnet.width
+        // Each pooled map goes straight into the interior of the next layer's padded input.
+        let side2 = CNN.conv2.paddedSide, side3 = CNN.conv3.paddedSide, pad = ConvLayer.padding
+        let out2 = pad2 + (pad * side2 + pad) * s, out3 = pad3 + (pad * side3 + pad) * s
+        let featureRow = CNN.fc.side * s
         for b in 0..<count {
             ImageInput.load(images + b * CNN.imagePixels, into: pad1)
-            conv1.forwardPooled(input: pad1, n: 1, output: pad2 + (16 + 1) * s,
-                                outImageStride: 0, outRowStride: 16 * s, outPixelStride: s)
-            conv2.forwardPooled(input: pad2, n: 1, output: pad3 + (9 + 1) * s,
-                                outImageStride: 0, outRowStride: 9 * s, outPixelStride: s)
+            conv1.forwardPooled(input: pad1, n: 1, output: out2,
+                                outImageStride: 0, outRowStride: side2 * s, outPixelStride: s)
+            conv2.forwardPooled(input: pad2, n: 1, output: out3,
+                                outImageStride: 0, outRowStride: side3 * s, outPixelStride: s)
             conv3.forwardPooled(input: pad3, n: 1, output: features,
-                                outImageStride: 0, outRowStride: 3 * s, outPixelStride: s)
+                                outImageStride: 0, outRowStride: featureRow, outPixelStride: s)
             fc.apply(features, initial: fcBias, into: logits + b * CNN.classes)
         }
     }
 
-    /// images [N, 784] bytes -> predicted class [N] (first max of the logits).
+    /// images [N, imagePixels] bytes -> predicted class [N] (first max of the logits).
     public func predict(images: UnsafePointer<UInt8>, count: Int, into labels: UnsafeMutablePointer<Int32>) {
         var done = 0
         while done < count {

@@ -21,10 +21,10 @@ extension CNNWeights {
         self.init()
         var at = 0
         func take(_ n: Int) -> [Float] { defer { at += n }; return Array(v[at..<(at + n)]) }
-        conv1Weight = take(144); conv1Bias = take(16)
-        conv2Weight = take(2304); conv2Bias = take(16)
-        conv3Weight = take(2304); conv3Bias = take(16)
-        fcWeight = take(1440); fcBias = take(10)
+        conv1Weight = take(conv1Weight.count); conv1Bias = take(conv1Bias.count)
+        conv2Weight = take(conv2Weight.count); conv2Bias = take(conv2Bias.count)
+        conv3Weight = take(conv3Weight.count); conv3Bias = take(conv3Bias.count)
+        fcWeight = take(fcWeight.count); fcBias = take(fcBias.count)
     }
 
     /// True when every value is finite (no NaN or ±Inf).

@@ -11,11 +11,12 @@ extension Connectivity {
         }
     }
 
-    /// Per conv2/conv3 weight [16,16,3,3]: 1 where allowed, 0 where the block must stay zero.
+    /// Per conv2/conv3 weight [C, C, 3, 3]: 1 where allowed, 0 where the block must stay zero.
     public var convMask: [Float] {
-        var m = [Float](repeating: 0, count: 16 * 16 * 9)
-        for o in 0..<16 { for i in 0..<16 where allows(output: o, input: i) {
-            for k in 0..<9 { m[(o * 16 + i) * 9 + k] = 1 }
+        let c = CNN.fullWidth, taps = ConvLayer.taps
+        var m = [Float](repeating: 0, count: CNN.conv2.weightCount(width: c))
+        for o in 0..<c { for i in 0..<c where allows(output: o, input: i) {
+            for k in 0..<taps { m[(o * c + i) * taps + k] = 1 }
         } }
         return m
     }
@@ -38,7 +39,8 @@ extension CNNWeights {
         let mask = connectivity.convMask
         for (name, w) in [("conv2.weight", conv2Weight), ("conv3.weight", conv3Weight)] {
             for k in 0..<mask.count where mask[k] == 0 && w[k] != 0 {
-                return "\(name)[\(k / 144),\(k / 9 % 16),\(k / 3 % 3),\(k % 3)] = \(w[k])"
+                let c = CNN.fullWidth, side = ConvLayer.kernelSide, taps = ConvLayer.taps
+                return "\(name)[\(k / (c * taps)),\(k / taps % c),\(k / side % side),\(k % side)] = \(w[k])"
             }
         }
         return nil

@@ -9,19 +9,21 @@ extension CNNWeights {
     public func restricted(to role: Role) -> CNNWeights {
         let rows = role.ownedChannels
         var out = CNNWeights()
+        let row1 = CNN.conv1.rowWeights(width: CNN.fullWidth), row = CNN.conv2.rowWeights(width: CNN.fullWidth)
+        let features = CNN.featuresPerChannel
         for o in rows {
-            for k in 0..<9 { out.conv1Weight[o * 9 + k] = conv1Weight[o * 9 + k] }
+            for k in (o * row1)..<((o + 1) * row1) { out.conv1Weight[k] = conv1Weight[k] }
             out.conv1Bias[o] = conv1Bias[o]
             out.conv2Bias[o] = conv2Bias[o]
             out.conv3Bias[o] = conv3Bias[o]
-            for k in (o * 144)..<((o + 1) * 144) {
+            for k in (o * row)..<((o + 1) * row) {
                 out.conv2Weight[k] = conv2Weight[k]
                 out.conv3Weight[k] = conv3Weight[k]
             }
         }
         for j in 0..<CNN.classes {
-            for c in rows { for p in 0..<9 {
-                let k = j * CNN.fcInputs + c * 9 + p
+            for c in rows { for p in 0..<features {
+                let k = j * CNN.fcInputs + c * features + p
                 out.fcWeight[k] = fcWeight[k]
             } }
         }

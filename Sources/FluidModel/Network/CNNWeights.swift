@@ -1,9 +1,12 @@
 /// The full weight store of the CNN, PyTorch layout, float32 (docs/model.md).
 ///
-/// conv1.weight [16, 1, 3, 3]   conv1.bias [16]
-/// conv2.weight [16, 16, 3, 3]  conv2.bias [16]
-/// conv3.weight [16, 16, 3, 3]  conv3.bias [16]
-/// fc.weight    [10, 144]       fc.bias    [10]   (feature index = c*9 + y*3 + x)
+/// With C = `CNN.fullWidth`, F = `CNN.featuresPerChannel` (the pooled conv3 side squared)
+/// and the shapes of `CNN.convs` and `CNN.fc` (CNN+Geometry.swift):
+///
+/// conv1.weight [C, 1, 3, 3]   conv1.bias [C]
+/// conv2.weight [C, C, 3, 3]   conv2.bias [C]
+/// conv3.weight [C, C, 3, 3]   conv3.bias [C]
+/// fc.weight    [classes, C·F] fc.bias    [classes]   (feature index = c·F + y·side + x)
 ///
 /// All sub-networks share this one store; a sub-network reads only its slice.
 public struct CNNWeights: Equatable, Sendable {
@@ -16,24 +19,22 @@ public struct CNNWeights: Equatable, Sendable {
     public var fcWeight: [Float]
     public var fcBias: [Float]
 
-    /// Tensor names and shapes exactly as in the weight file.
-    public static let tensorShapes: [(name: String, shape: [Int])] = [
-        ("conv1.weight", [16, 1, 3, 3]), ("conv1.bias", [16]),
-        ("conv2.weight", [16, 16, 3, 3]), ("conv2.bias", [16]),
-        ("conv3.weight", [16, 16, 3, 3]), ("conv3.bias", [16]),
-        ("fc.weight", [10, 144]), ("fc.bias", [10]),
-    ]
+    /// Tensor names and shapes exactly as in the weight file, in file order.
+    public static let tensorShapes: [(name: String, shape: [Int])] =
+        CNN.convs.flatMap { [("\($0.name).weight", $0.weightShape), ("\($0.name).bias", [CNN.fullWidth])] }
+        + [("fc.weight", CNN.fc.weightShape), ("fc.bias", [CNN.fc.outputs])]
 
     /// All-zero weights of the right shapes.
     public init() {
-        conv1Weight = [Float](repeating: 0, count: 16 * 9)
-        conv1Bias = [Float](repeating: 0, count: 16)
-        conv2Weight = [Float](repeating: 0, count: 16 * 16 * 9)
-        conv2Bias = [Float](repeating: 0, count: 16)
-        conv3Weight = [Float](repeating: 0, count: 16 * 16 * 9)
-        conv3Bias = [Float](repeating: 0, count: 16)
-        fcWeight = [Float](repeating: 0, count: 10 * 144)
-        fcBias = [Float](repeating: 0, count: 10)
+        let c = CNN.fullWidth
+        conv1Weight = [Float](repeating: 0, count: CNN.conv1.weightCount(width: c))
+        conv1Bias = [Float](repeating: 0, count: c)
+        conv2Weight = [Float](repeating: 0, count: CNN.conv2.weightCount(width: c))
+        conv2Bias = [Float](repeating: 0, count: c)
+        conv3Weight = [Float](repeating: 0, count: CNN.conv3.weightCount(width: c))
+        conv3Bias = [Float](repeating: 0, count: c)
+        fcWeight = [Float](repeating: 0, count: CNN.fc.weightCount(width: c))
+        fcBias = [Float](repeating: 0, count: CNN.fc.outputs)
     }
 
     /// Tensors by file name, in file order.

@@ -4,10 +4,11 @@
 ///   conv1Weight [s, 1, 3, 3] = W1[S, 0]     conv1Bias [s]
 ///   conv2Weight [s, s, 3, 3] = W2[S, S]     conv2Bias [s]
 ///   conv3Weight [s, s, 3, 3] = W3[S, S]     conv3Bias [s]
-///   fcWeight    [10, 9·s]    fc columns of S's features, re-ordered channels-last:
-///                            compact index (y·3 + x)·s + ch  ←  full index (a+ch)·9 + y·3 + x,
-///                            matching the NHWC flatten of the pooled [N, 3, 3, s] map.
-///   fcBias      [10]         the whole fc bias
+///   fcWeight    [classes, F·s]  fc columns of S's features, re-ordered channels-last: with
+///                            F = `CNN.featuresPerChannel` and p = y·side + x, compact index
+///                            p·s + ch  ←  full index (a+ch)·F + p, matching the NHWC
+///                            flatten of the pooled [N, side, side, s] conv3 map.
+///   fcBias      [classes]    the whole fc bias
 ///
 /// The same type holds gradients, which `CNNWeights.addScattered` adds back into the store.
 public struct SubnetWeights: Equatable, Sendable {
@@ -22,20 +23,20 @@ public struct SubnetWeights: Equatable, Sendable {
     public var fcBias: [Float]
 
     public var width: Int { channels.count }
-    public var fcInputs: Int { 9 * channels.count }
+    public var fcInputs: Int { CNN.fc.inputs(width: channels.count) }
 
     /// Zero tensors of the compact shapes (e.g. a gradient accumulator).
     public init(zerosFor channels: Range<Int>) {
         self.channels = channels
         let s = channels.count
-        conv1Weight = [Float](repeating: 0, count: s * 9)
+        conv1Weight = [Float](repeating: 0, count: CNN.conv1.weightCount(width: s))
         conv1Bias = [Float](repeating: 0, count: s)
-        conv2Weight = [Float](repeating: 0, count: s * s * 9)
+        conv2Weight = [Float](repeating: 0, count: CNN.conv2.weightCount(width: s))
         conv2Bias = [Float](repeating: 0, count: s)
-        conv3Weight = [Float](repeating: 0, count: s * s * 9)
+        conv3Weight = [Float](repeating: 0, count: CNN.conv3.weightCount(width: s))
         conv3Bias = [Float](repeating: 0, count: s)
-        fcWeight = [Float](repeating: 0, count: CNN.classes * 9 * s)
-        fcBias = [Float](repeating: 0, count: CNN.classes)
+        fcWeight = [Float](repeating: 0, count: CNN.fc.weightCount(width: s))
+        fcBias = [Float](repeating: 0, count: CNN.fc.outputs)
     }
 
     /// Sets every value to zero, keeping the storage (no allocation in a training step).
@@ -61,20 +62,21 @@ extension CNNWeights {
     /// Refreshes `out` (whose `channels` say which slice) from this store without allocating.
     public func sliceInto(_ out: inout SubnetWeights) {
         let a = out.channels.lowerBound, s = out.width
+        let c = CNN.fullWidth, taps = ConvLayer.taps, features = CNN.featuresPerChannel
         for o in 0..<s {
-            for k in 0..<9 { out.conv1Weight[o * 9 + k] = conv1Weight[(a + o) * 9 + k] }
+            for k in 0..<taps { out.conv1Weight[o * taps + k] = conv1Weight[(a + o) * taps + k] }
             out.conv1Bias[o] = conv1Bias[a + o]
             out.conv2Bias[o] = conv2Bias[a + o]
             out.conv3Bias[o] = conv3Bias[a + o]
-            for i in 0..<s { for k in 0..<9 {
-                let full = ((a + o) * 16 + (a + i)) * 9 + k
-                out.conv2Weight[(o * s + i) * 9 + k] = conv2Weight[full]
-                out.conv3Weight[(o * s + i) * 9 + k] = conv3Weight[full]
+            for i in 0..<s { for k in 0..<taps {
+                let full = ((a + o) * c + (a + i)) * taps + k
+                out.conv2Weight[(o * s + i) * taps + k] = conv2Weight[full]
+                out.conv3Weight[(o * s + i) * taps + k] = conv3Weight[full]
             } }
         }
         for j in 0..<CNN.classes {
-            for p in 0..<9 { for ch in 0..<s {
-                out.fcWeight[j * 9 * s + p * s + ch] = fcWeight[j * CNN.fcInputs + (a + ch) * 9 + p]
+            for p in 0..<features { for ch in 0..<s {
+                out.fcWeight[j * features * s + p * s + ch] = fcWeight[j * CNN.fcInputs + (a + ch) * features + p]
             } }
             out.fcBias[j] = fcBias[j]
         }
@@ -84,20 +86,21 @@ extension CNNWeights {
     /// the slice is untouched. Exact inverse of `slice` for the positions it covers.
     public mutating func addScattered(_ g: SubnetWeights) {
         let a = g.channels.lowerBound, s = g.width
+        let c = CNN.fullWidth, taps = ConvLayer.taps, features = CNN.featuresPerChannel
         for o in 0..<s {
-            for k in 0..<9 { conv1Weight[(a + o) * 9 + k] += g.conv1Weight[o * 9 + k] }
+            for k in 0..<taps { conv1Weight[(a + o) * taps + k] += g.conv1Weight[o * taps + k] }
             conv1Bias[a + o] += g.conv1Bias[o]
             conv2Bias[a + o] += g.conv2Bias[o]
             conv3Bias[a + o] += g.conv3Bias[o]
-            for i in 0..<s { for k in 0..<9 {
-                let full = ((a + o) * 16 + (a + i)) * 9 + k
-                conv2Weight[full] += g.conv2Weight[(o * s + i) * 9 + k]
-                conv3Weight[full] += g.conv3Weight[(o * s + i) * 9 + k]
+            for i in 0..<s { for k in 0..<taps {
+                let full = ((a + o) * c + (a + i)) * taps + k
+                conv2Weight[full] += g.conv2Weight[(o * s + i) * taps + k]
+                conv3Weight[full] += g.conv3Weight[(o * s + i) * taps + k]
             } }
         }
         for j in 0..<CNN.classes {
-            for p in 0..<9 { for ch in 0..<s {
-                fcWeight[j * CNN.fcInputs + (a + ch) * 9 + p] += g.fcWeight[j * 9 * s + p * s + ch]
+            for p in 0..<features { for ch in 0..<s {
+                fcWeight[j * CNN.fcInputs + (a + ch) * features + p] += g.fcWeight[j * features * s + p * s + ch]
             } }
             fcBias[j] += g.fcBias[j]
         }

@@ -81,7 +81,7 @@ public enum ModelTraining {
     /// sub-network on `test`, and returns the model file with the recipe, data hashes,
     /// accuracies (`acc_25` … `acc_u50`, fractions) and training time in its metadata.
     public static func train(_ recipe: TrainingRecipe, train: MNISTSet, test: MNISTSet, limit: Int? = nil,
-                             progress: TrainingProgress? = nil,
+                             progress: (any TrainingProgress)? = nil,
                              afterStage: ((Int, TrainingStage, CNNWeights) -> Void)? = nil) -> ModelFile {
         let trainer = Trainer(recipe: recipe)
         trainer.progress = progress
@@ -90,15 +90,15 @@ public enum ModelTraining {
         let reports = trainer.run(data: train, limit: limit)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var meta = recipe.metadata
-        meta["train_seconds"] = fmt(seconds, 1)
+        meta["train_seconds"] = FixedPoint.string(seconds, digits: 1)
         meta["train_images"] = "\(min(limit ?? train.count, train.count))"
-        meta["train_stage_seconds"] = reports.map { "\($0.name) \(fmt($0.seconds, 1))" }.joined(separator: ", ")
+        meta["train_stage_seconds"] = reports.map { "\($0.name) \(FixedPoint.string($0.seconds, digits: 1))" }.joined(separator: ", ")
         meta["data_train_images_sha256"] = MNIST.rawSHA256[MNIST.Split.train.imagesFile]
         meta["data_train_labels_sha256"] = MNIST.rawSHA256[MNIST.Split.train.labelsFile]
         meta["data_test_images_sha256"] = MNIST.rawSHA256[MNIST.Split.test.imagesFile]
         meta["test_images"] = "\(test.count)"
         let acc = Evaluator.accuracies(of: trainer.weights, on: test)
-        for (name, a) in acc { meta["acc_\(name)"] = fmt(a, 4) }
+        for (name, a) in acc { meta["acc_\(name)"] = FixedPoint.string(a, digits: 4) }
         return ModelFile(weights: trainer.weights, kind: recipe.kind, connectivity: recipe.connectivity, metadata: meta)
     }
 }

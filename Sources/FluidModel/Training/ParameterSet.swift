@@ -38,14 +38,15 @@ public struct ParameterSet: Equatable, Sendable {
     /// Every parameter the connectivity allows to be non-zero.
     public static func allowed(by connectivity: Connectivity) -> ParameterSet {
         var w = CNNWeights()
-        w.conv1Weight = [Float](repeating: 1, count: 144)
-        w.conv1Bias = [Float](repeating: 1, count: 16)
+        func ones(_ v: [Float]) -> [Float] { [Float](repeating: 1, count: v.count) }
+        w.conv1Weight = ones(w.conv1Weight)
+        w.conv1Bias = ones(w.conv1Bias)
         w.conv2Weight = connectivity.convMask
-        w.conv2Bias = [Float](repeating: 1, count: 16)
+        w.conv2Bias = ones(w.conv2Bias)
         w.conv3Weight = connectivity.convMask
-        w.conv3Bias = [Float](repeating: 1, count: 16)
-        w.fcWeight = [Float](repeating: 1, count: 1440)
-        w.fcBias = [Float](repeating: 1, count: 10)
+        w.conv3Bias = ones(w.conv3Bias)
+        w.fcWeight = ones(w.fcWeight)
+        w.fcBias = ones(w.fcBias)
         return ParameterSet(mask: w.flattened)
     }
 

@@ -29,18 +29,19 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
 extension CNNWeights {
     /// Initial weights for a seed: He-uniform conv weights (bound √(6 / fan-in), fan-in = the
-    /// 3×3 × input channels the connectivity lets the row read), fc uniform ±1/√144 as
-    /// PyTorch's default, zero biases; forbidden blocks zero.
+    /// 3×3 × input channels the connectivity lets the row read), fc uniform ±1/√(fc inputs)
+    /// as PyTorch's default, zero biases; forbidden blocks zero.
     public static func initial(seed: UInt64, connectivity: Connectivity) -> CNNWeights {
         var rng = SplitMix64(seed: seed ^ 0x1DF1)
         var w = CNNWeights()
-        let b1 = (6.0 / 9.0 as Float).squareRoot()
+        let c = CNN.fullWidth, taps = ConvLayer.taps, row = CNN.conv2.rowWeights(width: c)
+        let b1 = (6 / Float(CNN.conv1.rowWeights(width: c))).squareRoot()
         for k in w.conv1Weight.indices { w.conv1Weight[k] = rng.symmetric() * b1 }
         for layer in 0..<2 {
-            for o in 0..<16 {
-                let inputs = (0..<16).filter { connectivity.allows(output: o, input: $0) }.count
-                let bound = (6 / Float(9 * inputs)).squareRoot()
-                for k in (o * 144)..<((o + 1) * 144) {
+            for o in 0..<c {
+                let inputs = (0..<c).filter { connectivity.allows(output: o, input: $0) }.count
+                let bound = (6 / Float(taps * inputs)).squareRoot()
+                for k in (o * row)..<((o + 1) * row) {
                     let v = rng.symmetric() * bound
                     if layer == 0 { w.conv2Weight[k] = v } else { w.conv3Weight[k] = v }
                 }

@@ -13,27 +13,28 @@ public struct StageReport: Sendable {
 
 /// Trains the shared weight store through the stages of a recipe (docs/model.md).
 ///
-/// Every step: a batch is cut into two halves that two threads run through forward and
-/// backward of each loss term on their own buffers; the compact gradients are scattered into
-/// the store's shape in a fixed order (thread 0 then 1, term by term), so a seed gives the
-/// same weights whatever the thread timing. Adam then changes only the stage's trainable
-/// set intersected with the connectivity mask: frozen weights stay bit-exact and forbidden
-/// blocks stay exactly zero.
+/// Every step: a batch is cut into `recipe.shards` fixed slices; the threads take shards in
+/// turn and run each through forward and backward of every loss term on their own buffers,
+/// into that shard's own gradients; the gradients are then scattered into the store's shape
+/// in a fixed order (term by term, shard 0 first), so a seed gives the same weights however
+/// many threads there are and whatever their timing. Adam then changes only the stage's
+/// trainable set intersected with the connectivity mask: frozen weights stay bit-exact and
+/// forbidden blocks stay exactly zero.
 public final class Trainer {
     public let recipe: TrainingRecipe
     public private(set) var weights: CNNWeights
-    public var progress: TrainingProgress?
+    /// Threads a step runs on: at most one per shard.
+    public let threads: Int
+    public var progress: (any TrainingProgress)?
     /// Called after each stage (e.g. to evaluate while developing a recipe).
     public var afterStage: ((Int, TrainingStage, CNNWeights) -> Void)?
     let workers: [Worker]
+    let shards: [Shard]
 
-    /// Per-thread state: buffers, per-term gradients, teacher logits, statistics.
+    /// Per-thread buffers: a pass and the teacher's logits of the shard it is running.
     final class Worker {
         let pass: SubnetPass
-        var grads: [SubnetWeights] = []
         let teacherLogits: UnsafeMutablePointer<Float>
-        var loss: [Float] = []
-        var correct: [Int] = []
 
         init(capacity: Int) {
             pass = SubnetPass(capacity: capacity)
@@ -43,13 +44,29 @@ public final class Trainer {
         deinit { teacherLogits.deallocate() }
     }
 
-    public init(recipe: TrainingRecipe, initial: CNNWeights? = nil) {
+    /// Per-shard results of a step: per-term gradients and statistics.
+    final class Shard {
+        /// The shard's images within a batch.
+        let range: Range<Int>
+        var grads: [SubnetWeights] = []
+        var loss: [Float] = []
+        var correct: [Int] = []
+
+        init(range: Range<Int>) { self.range = range }
+    }
+
+    /// `threads` nil: one per core (`ProcessInfo.activeProcessorCount`); the weights do not
+    /// depend on it.
+    public init(recipe: TrainingRecipe, initial: CNNWeights? = nil, threads: Int? = nil) {
         self.recipe = recipe
         var w = initial ?? CNNWeights.initial(seed: recipe.seed, connectivity: recipe.connectivity)
         w.applyMask(recipe.connectivity)
         weights = w
-        let half = (recipe.batchSize + 1) / 2
-        workers = [Worker(capacity: half), Worker(capacity: half)]
+        let batch = recipe.batchSize, count = max(1, recipe.shards)
+        shards = (0..<count).map { k in Shard(range: (k * batch / count)..<((k + 1) * batch / count)) }
+        self.threads = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, count))
+        let capacity = shards.map(\.range.count).max() ?? 1
+        workers = (0..<self.threads).map { _ in Worker(capacity: capacity) }
     }
 
     /// Runs every stage on `data` (the first `limit` images if given).
@@ -83,13 +100,13 @@ public final class Trainer {
         var teacherSlices: [SubnetWeights] = stage.teacher.map { t in
             selfTeacher ? [weights.slice(t)] : stage.teacherWeights.map { $0.slice(t) }
         } ?? []
-        for wk in workers {
-            wk.grads = terms.map { SubnetWeights(zerosFor: $0.subnet.channels) }
-            wk.loss = [Float](repeating: 0, count: terms.count)
-            wk.correct = [Int](repeating: 0, count: terms.count)
+        for sh in shards {
+            sh.grads = terms.map { SubnetWeights(zerosFor: $0.subnet.channels) }
+            sh.loss = [Float](repeating: 0, count: terms.count)
+            sh.correct = [Int](repeating: 0, count: terms.count)
         }
         progress?.stageBegan(index: index, of: recipe.stages.count, stage: stage, totalSteps: totalSteps,
-                             stepsPerEpoch: stepsPerEpoch)
+                             stepsPerEpoch: stepsPerEpoch, batchSize: batch)
         let start = DispatchTime.now().uptimeNanoseconds
         var epochLoss: Double = 0, epochCorrect = 0, epochSeen = 0
         var lastLoss: Float = 0, lastAccuracy = 0.0
@@ -111,33 +128,17 @@ public final class Trainer {
             for i in terms.indices { weights.sliceInto(&slices[i]) }
             if selfTeacher, !teacherSlices.isEmpty { weights.sliceInto(&teacherSlices[0]) }
 
-            let half = (batch + 1) / 2
+            let threads = self.threads
             order.withUnsafeBufferPointer { ord in
                 data.images.withUnsafeBufferPointer { img in data.labels.withUnsafeBufferPointer { lab in
                     shifts.withUnsafeBufferPointer { sh in
-                        DispatchQueue.concurrentPerform(iterations: 2) { t in
-                            let lo = pos * batch + t * half
-                            let n = min(half, batch - t * half)
-                            let wk = workers[t]
-                            let idx = UnsafeBufferPointer(rebasing: ord[lo..<(lo + n)])
-                            wk.pass.load(images: img.baseAddress!, labels: lab.baseAddress!, indices: idx,
-                                         shifts: recipe.augmentShift > 0 ? sh.baseAddress! + 2 * t * half : nil)
-                            if !teacherSlices.isEmpty {
-                                wk.pass.forwardMean(teacherSlices, n: n)
-                                wk.teacherLogits.update(from: wk.pass.logits, count: n * CNN.classes)
-                            }
-                            for (i, term) in terms.enumerated() {
-                                wk.grads[i].zero()
-                                wk.pass.forward(slices[i], n: n)
-                                let scale = Float(n) / Float(batch) * term.weight
-                                let r = wk.pass.crossEntropy(n: n, scale: scale)
-                                if term.distill > 0, !teacherSlices.isEmpty {
-                                    wk.pass.mixDistillation(teacher: wk.teacherLogits, n: n, share: term.distill,
-                                                            temperature: stage.temperature, scale: scale)
-                                }
-                                wk.pass.backward(slices[i], n: n, into: &wk.grads[i])
-                                wk.loss[i] = r.loss * Float(n)
-                                wk.correct[i] = r.correct
+                        parallelFor(threads: threads) { t in
+                            for k in stride(from: t, to: shards.count, by: threads) {
+                                runShard(shards[k], worker: workers[t], batchStart: pos * batch, batch: batch,
+                                         order: ord, images: img.baseAddress!, labels: lab.baseAddress!,
+                                         shifts: recipe.augmentShift > 0 ? sh.baseAddress! : nil,
+                                         terms: terms, slices: slices, teacher: teacherSlices,
+                                         temperature: stage.temperature)
                             }
                         }
                     }
@@ -145,12 +146,13 @@ public final class Trainer {
             }
 
             var g = CNNWeights()
-            for i in terms.indices { for wk in workers { g.addScattered(wk.grads[i]) } }
+            for i in terms.indices { for sh in shards { g.addScattered(sh.grads[i]) } }
             adam.step(params: &params, grad: g.flattened, lr: stage.lr.rate(step: step, of: totalSteps))
             weights = CNNWeights(flattened: params) ?? weights
 
-            epochLoss += Double(workers[0].loss[0] + workers[1].loss[0])
-            epochCorrect += workers[0].correct[0] + workers[1].correct[0]
+            var stepLoss: Float = 0
+            for sh in shards { stepLoss += sh.loss[0]; epochCorrect += sh.correct[0] }
+            epochLoss += Double(stepLoss)
             epochSeen += batch
             if let progress {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -169,5 +171,35 @@ public final class Trainer {
                                  imagesPerSecond: Double(totalSteps * batch) / max(seconds, 1e-9))
         progress?.stageEnded(report)
         return report
+    }
+
+    /// Forward and backward of every loss term on one shard's images, into the shard's own
+    /// gradients and statistics (touches nothing another shard or thread writes).
+    private func runShard(_ shard: Shard, worker wk: Worker, batchStart: Int, batch: Int,
+                          order: UnsafeBufferPointer<Int>, images: UnsafePointer<UInt8>, labels: UnsafePointer<UInt8>,
+                          shifts: UnsafePointer<Int8>?, terms: [LossTerm], slices: [SubnetWeights],
+                          teacher: [SubnetWeights], temperature: Float) {
+        let n = shard.range.count
+        for i in terms.indices { shard.grads[i].zero(); shard.loss[i] = 0; shard.correct[i] = 0 }
+        guard n > 0 else { return }
+        let lo = batchStart + shard.range.lowerBound
+        wk.pass.load(images: images, labels: labels, indices: UnsafeBufferPointer(rebasing: order[lo..<(lo + n)]),
+                     shifts: shifts.map { $0 + 2 * shard.range.lowerBound })
+        if !teacher.isEmpty {
+            wk.pass.forwardMean(teacher, n: n)
+            wk.teacherLogits.update(from: wk.pass.logits, count: n * CNN.classes)
+        }
+        for (i, term) in terms.enumerated() {
+            wk.pass.forward(slices[i], n: n)
+            let scale = Float(n) / Float(batch) * term.weight
+            let r = wk.pass.crossEntropy(n: n, scale: scale)
+            if term.distill > 0, !teacher.isEmpty {
+                wk.pass.mixDistillation(teacher: wk.teacherLogits, n: n, share: term.distill,
+                                        temperature: temperature, scale: scale)
+            }
+            wk.pass.backward(slices[i], n: n, into: &shard.grads[i])
+            shard.loss[i] = r.loss * Float(n)
+            shard.correct[i] = r.correct
+        }
     }
 }

@@ -67,6 +67,10 @@ public struct TrainingRecipe: Sendable {
     public var stages: [TrainingStage]
     public var seed: UInt64
     public var batchSize: Int = 64
+    /// Fixed slices of every batch whose gradients are computed apart and summed in shard
+    /// order. Part of the recipe, not of the machine: the weights depend on it (float sums
+    /// in another order round differently) but not on how many threads run the shards.
+    public var shards: Int = 8
     /// Random translation of each training image by up to this many pixels (0 = off).
     public var augmentShift: Int = 0
     /// Which external teacher the distilling stages used, if any (for the metadata).
@@ -89,6 +93,7 @@ public struct TrainingRecipe: Sendable {
             "recipe_schedule": schedule,
             "recipe_optimizer": "adam(beta1 0.9, beta2 0.999, eps 1e-8, no weight decay), fresh per stage",
             "recipe_batch": "\(batchSize)",
+            "recipe_shards": "\(shards)",
             "recipe_seed": "\(seed)",
             "recipe_augment": augmentShift > 0 ? "random shift ±\(augmentShift) px" : "none",
             "recipe_init": "He-uniform conv/fc weights (fan-in of the full layer), zero biases; mask applied",

@@ -4,9 +4,10 @@ import Glibc
 import Darwin
 #endif
 import FluidKernels
+import FluidModel
 
 /// `fluid bench kernels`: single-thread speed of the inference core and of a training step
-/// (issue 3 item 4, JSON shape of docs/cli.md).
+/// (JSON shape in docs/cli.md).
 public struct KernelBenchReport: Codable, Sendable {
     public struct LayerGflops: Codable, Sendable {
         public var conv1: Double, conv2: Double, conv3: Double, fc: Double
@@ -19,7 +20,7 @@ public struct KernelBenchReport: Codable, Sendable {
         public var gflops: Double
         public var pct_peak: Double
         /// Each layer run alone over the batch (fused conv+bias+ReLU+pool; fc with bias).
-        /// conv3 counts the 6×6 pixels its floor pool keeps (324·C² MACs), the work done.
+        /// conv3 counts the pixels its floor pool keeps (6×6: 324·C² MACs), the work done.
         public var layer_gflops: LayerGflops
     }
     public struct TrainRow: Codable, Sendable {
@@ -90,7 +91,7 @@ public enum KernelBench {
 
     /// Training throughput of the compact C=16 network at batch 64, one thread: forward,
     /// softmax cross-entropy, backward with `Kernels.*`, plain SGD update.
-    public static func runTraining(c: Int = 16, batch: Int = 64, peak: Double, repeats: Int = 5,
+    public static func runTraining(c: Int = CNN.fullWidth, batch: Int = 64, peak: Double, repeats: Int = 5,
                                    minSeconds: Double = 0.15) -> KernelBenchReport.TrainRow {
         let train = TrainingStepBench(c: c, batch: batch, weights: benchWeights())
         let perImage = best(repeats: repeats, minSeconds: minSeconds) { train.step() } / Double(batch)
@@ -195,7 +196,7 @@ public enum KernelBench {
         for i in w.conv2Weight.indices { w.conv2Weight[i] = next() }
         for i in w.conv3Weight.indices { w.conv3Weight[i] = next() }
         for i in w.fcWeight.indices { w.fcWeight[i] = next() }
-        for i in 0..<16 { w.conv1Bias[i] = next(); w.conv2Bias[i] = next(); w.conv3Bias[i] = next() }
+        for i in 0..<CNN.fullWidth { w.conv1Bias[i] = next(); w.conv2Bias[i] = next(); w.conv3Bias[i] = next() }
         return w
     }
 

@@ -1,9 +1,9 @@
 import XCTest
 import Foundation
-import FluidModel
+import FluidBench
 
 /// `fluid bench kernels --json` shape (docs/cli.md). Speed itself is never asserted.
-final class InferenceKernelBenchTests: XCTestCase {
+final class KernelBenchTests: XCTestCase {
     func testReportHasTheContractedShape() throws {
         let report = KernelBench.run(rounds: 1, repeats: 1, minSeconds: 0.0005)
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
