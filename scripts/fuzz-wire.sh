@@ -11,14 +11,16 @@ out=.build/fuzz
 mkdir -p "$out/src" "$out/corpus"
 rm -f "$out/src"/*.swift
 # The Wire files and the files defining the vocabulary they use, wherever it lives.
-files=(Sources/FluidCluster/Wire/*.swift)
+files=(Sources/FluidCluster/Wire/*.swift Sources/FluidVocabulary/*.swift)
 for sym in 'enum ModelKind' 'enum CNN ' 'enum Role:' 'enum Plan:' 'enum Mode:'; do
     f=$(grep -rl "public $sym" Sources | head -1)
     [[ -n "$f" ]] && files+=("$f")
 done
+# The network's geometry (CNN's derived sizes) lives beside CNN.
+files+=(Sources/FluidModel/Network/CNN+Geometry.swift)
 for f in $(printf '%s\n' "${files[@]}" | sort -u); do
     # One module: drop imports of the project's own modules.
-    sed -E '/^import Fluid/d' "$f" > "$out/src/$(echo "$f" | tr '/' '_')"
+    sed -E '/^(@_exported )?import Fluid/d' "$f" > "$out/src/$(echo "$f" | tr '/' '_')"
 done
 echo "@_exported import Foundation" > "$out/src/exports.swift"
 swiftc -O -sanitize=fuzzer -parse-as-library -module-name WireFuzz \

@@ -154,6 +154,7 @@ final class ClusterDashboardDriver: DashboardDriver {
         var s = DashboardSnapshot(kind: c.kind, mode: c.modeSetting, plan: c.servedPlan,
                                   planReason: reason, sessionTime: c.t)
         s.health = c.health
+        s.linkCut = c.linkCut
         s.throughput = last?.throughput ?? 0
         s.unavailableRate = last?.unavailablePerSecond ?? 0
         s.accuracy = last?.accuracyWindow
@@ -234,6 +235,10 @@ final class ClusterDashboardDriver: DashboardDriver {
             } else {
                 carryOut(command)
             }
+        case .cutOrHealLink:
+            let cut = controller.snapshot().linkCut
+            controller.inject(Fault(cut ? .heal : .cut, link: .masterWorker))
+            tell(cut ? "healing the Master ↔ Worker link" : "cutting the Master ↔ Worker link: every byte dropped, sockets open")
         case .toggleMode:
             let running = controller.snapshot().runningMode
             controller.setMode(running == .ha ? .ht : .ha)

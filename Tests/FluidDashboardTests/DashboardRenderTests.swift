@@ -159,4 +159,19 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertEqual(glyphs.count, DeviceState.allCases.count)
         XCTAssertEqual(words.count, DeviceState.allCases.count)
     }
+
+    /// A cut Master ↔ Worker link is drawn between the device panels, in words and in the
+    /// failed role; `l` cuts or heals it and is a fault (hidden by --read-only).
+    func testCutLinkIsShownBetweenThePanelsAndLIsItsKey() throws {
+        var snap = Fixtures.healthy()
+        XCTAssertNotNil(Dashboard.render(snap, ui: ui, rows: 24, columns: 80).firstRow(containing: "link ok"))
+        snap.linkCut = true
+        let s = Dashboard.render(snap, ui: ui, rows: 24, columns: 80)
+        let row = try XCTUnwrap(s.firstRow(containing: "link CUT"), s.dump)
+        XCTAssertLessThan(row, 12, "on the panels, not in the event log: \(s.dump)")
+        XCTAssertEqual(s.role(of: "link CUT"), .failed)
+        XCTAssertEqual(KeyTable.live.action(for: .character("l"), readOnly: false), .cutOrHealLink)
+        XCTAssertNil(KeyTable.live.action(for: .character("l"), readOnly: true))
+        XCTAssertTrue(DashboardAction.cutOrHealLink.isFault)
+    }
 }

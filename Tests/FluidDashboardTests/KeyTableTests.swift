@@ -33,12 +33,12 @@ final class KeyTableTests: XCTestCase {
         for b in KeyTable.live.bindings {
             XCTAssertEqual(b.dangerous, b.action.isFault, b.label)
         }
-        XCTAssertEqual(KeyTable.live.bindings.filter(\.dangerous).count, 4)
+        XCTAssertEqual(KeyTable.live.bindings.filter(\.dangerous).count, 5)
     }
 
     func testReadOnlyDisablesFaultKeysOnly() {
         let t = KeyTable.live
-        for k in ["m", "w", "M", "W"] {
+        for k in ["m", "w", "M", "W", "l"] {
             XCTAssertNil(t.action(for: .character(Character(k)), readOnly: true), k)
         }
         XCTAssertEqual(t.action(for: .character("t"), readOnly: true), .toggleMode)

@@ -6,6 +6,8 @@ public enum DashboardAction: Hashable, Sendable {
     case crashOrRevive(Role)
     /// SIGSTOP the device if it runs, SIGCONT it if it is hung.
     case hangOrResume(Role)
+    /// Cut the Master ↔ Worker link (every byte dropped, sockets open), or heal it.
+    case cutOrHealLink
     /// HA ↔ HT.
     case toggleMode
     /// The controller picks HA or HT for the offered rate.
@@ -33,7 +35,7 @@ public enum DashboardAction: Hashable, Sendable {
     /// Faults: only these are hidden by `--read-only` and marked dangerous in help.
     public var isFault: Bool {
         switch self {
-        case .crashOrRevive, .hangOrResume: return true
+        case .crashOrRevive, .hangOrResume, .cutOrHealLink: return true
         default: return false
         }
     }
@@ -41,7 +43,7 @@ public enum DashboardAction: Hashable, Sendable {
     /// Actions that change what the cluster does, which the asciicast marks.
     public var isMarker: Bool {
         switch self {
-        case .crashOrRevive, .hangOrResume, .toggleMode, .autoMode, .selectKind: return true
+        case .crashOrRevive, .hangOrResume, .cutOrHealLink, .toggleMode, .autoMode, .selectKind: return true
         default: return false
         }
     }
@@ -51,6 +53,7 @@ public enum DashboardAction: Hashable, Sendable {
         switch self {
         case .crashOrRevive(let d): return "crash/revive \(d.title)"
         case .hangOrResume(let d): return "hang/resume \(d.title)"
+        case .cutOrHealLink: return "cut/heal the Master ↔ Worker link"
         case .toggleMode: return "toggle HA/HT"
         case .autoMode: return "auto mode"
         case .selectKind(let k): return "run \(k.title)"

@@ -134,6 +134,8 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public var counters: RequestCounters
     /// A one-line note for the status bar (e.g. "replay 2×", "starting nodes…").
     public var status: String?
+    /// The Master ↔ Worker link is cut (shown on the link between the device panels).
+    public var linkCut = false
 
     public init(kind: ModelKind = .fluid, mode: ModeSetting = .ha, plan: Plan = .none,
                 planReason: String = "", sessionTime: Double = 0, throughput: Double = 0,

@@ -16,10 +16,10 @@ import FluidVocabulary
 ///  23     footer drawn from the key table
 /// ```
 public enum Dashboard {
-    /// Below this the layout cannot hold both panels and the footer: the
-    /// "terminal too small" screen is drawn instead (and only `q` and resize act).
+    /// Below this the layout cannot hold both panels and the footer, nor help with every
+    /// key: the "terminal too small" screen is drawn instead (and only `q` and resize act).
     public static let minimumColumns = 60
-    public static let minimumRows = 18
+    public static let minimumRows = 20
 
     static let panelHeight = 7
 
@@ -62,6 +62,7 @@ public enum Dashboard {
         let half = columns / 2
         drawDevice(snapshot.master, into: &screen, row: 2, column: 0, width: half)
         drawDevice(snapshot.worker, into: &screen, row: 2, column: half, width: columns - half)
+        drawLink(cut: snapshot.linkCut, into: &screen, row: 2 + panelHeight - 1, center: half)
         var row = 2 + panelHeight
         drawThroughputGraph(snapshot, into: &screen, row: row, height: layout.graphRows)
         row += layout.graphRows
@@ -186,6 +187,13 @@ public enum Dashboard {
             let role: StyleRole = i == 2 && d.state == .hung ? .degraded : (live ? .normal : .dim)
             screen.put(text.fitted(inner), row: row + 2 + i, column: x, role: role)
         }
+    }
+
+    /// The Master ↔ Worker link, on the panels' shared bottom border: cut in red with words.
+    static func drawLink(cut: Bool, into screen: inout Screen, row: Int, center: Int) {
+        let text = cut ? " ✂ link CUT " : " link ok "
+        let column = max(0, center - text.count / 2)
+        screen.put(text, row: row, column: column, role: cut ? .failed : .dim)
     }
 
     // MARK: graphs and counters

@@ -135,6 +135,8 @@ public final class ReplayDriver: DashboardDriver {
             case "kind": if let k = e.fields["kind"]?.string.flatMap(ModelKind.init(rawValue:)) { s.kind = k }
             case "mode": if let m = e.fields["mode"]?.string.flatMap(ModeSetting.init(rawValue:)) { s.mode = m }
             case "plan": s.planReason = e.fields["reason"]?.string ?? s.planReason
+            case "fault" where e.fields["link"]?.string == "master-worker":
+                s.linkCut = e.fields["action"]?.string == "cut"
             default: break
             }
         }

@@ -23,7 +23,7 @@ public enum SessionEventText {
         switch e.event {
         case "fault":
             let action = f["action"]?.string ?? "fault"
-            return event("\(action) \(device ?? "device")", .warning, marker: true)
+            return event("\(action) \(f["link"]?.string.map { "link \($0)" } ?? device ?? "device")", .warning, marker: true)
         case "device-down", "device-hung":
             let hung = e.event == "device-hung" || cause == "hang"
             let by = f["detected_by"]?.string.map { ", by \($0)" } ?? ""

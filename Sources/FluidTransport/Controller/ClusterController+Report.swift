@@ -124,7 +124,7 @@ extension ClusterController {
     public func snapshot() -> ClusterSnapshot {
         onLoop {
             let serving = self.served
-            return ClusterSnapshot(t: self.t, kind: self.config.kind, modeSetting: self.modeSetting, runningMode: self.runningMode,
+            var snap = ClusterSnapshot(t: self.t, kind: self.config.kind, modeSetting: self.modeSetting, runningMode: self.runningMode,
                             weightsSHA256: self.nodeWeights[.master] ?? self.nodeWeights[.worker],
                             weightsPath: self.config.weightsPath(for: self.config.kind),
                             plan: self.source.served, planEpoch: self.source.servedEpoch ?? 0,
@@ -136,6 +136,8 @@ extension ClusterController {
                             unavailable: self.tracker.unavailable, correct: self.correct, outstanding: self.tracker.outstanding,
                             recentEvents: Array(self.events.suffix(50)), failovers: self.failovers, recoveries: self.recoveries,
                             restarting: self.restarting)
+            snap.linkCut = self.peerLinkCut
+            return snap
         }
     }
 }

@@ -43,6 +43,8 @@ public struct ClusterSnapshot: Sendable {
     public var recoveries: [Recovery]
     /// True while the nodes restart on another weight file.
     public var restarting: Bool
+    /// The Master ↔ Worker link is cut (`cut:master-worker` until `heal`).
+    public var linkCut = false
 
     public func device(_ r: Role) -> DeviceSample { r == .master ? master : worker }
 }
