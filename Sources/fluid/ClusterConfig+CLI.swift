@@ -50,4 +50,5 @@ enum CLICheck {
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ error: Error) { description = "\(error)" }
+    init(message: String) { description = message }
 }

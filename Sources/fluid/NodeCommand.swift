@@ -48,12 +48,17 @@ struct NodeCommand: ParsableCommand {
         // A link with millisecond round trips needs more joint batches in flight to stay
         // bandwidth-bound (wifi-edge ha-100: 589 img/s with 2 slots); on loopback 2 are best.
         if linkLatency > 0 { config.jointSlots = 4 }
+        // Runtime failures (an unreadable weight file, a port in use) are errors with their
+        // reason and exit 1, not usage mistakes.
         let server: NodeServer
         do { server = try NodeServer(config: config, logger: logger) } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure(error)
         }
         if exitWithParent { ParentWatch.exitWhenOrphaned(logger: logger) }
-        try server.start()
+        do { try server.start() } catch {
+            server.shutdown()
+            throw CommandFailure(error)
+        }
         try server.wait()
     }
 }

@@ -51,7 +51,11 @@ struct RunCommand: ParsableCommand {
         try CLICheck.range("--window", window, 1...CLICheck.maxWindow)
         try CLICheck.range("--link-latency", linkLatency, 0...60_000, unit: "ms")
         if let b = linkBandwidth { try CLICheck.range("--link-bandwidth", b, 0.001...1_000_000, unit: "Mbit/s") }
-        do { _ = try FaultSpec.parse(faults) } catch { throw ValidationError("\(error)") }
+        do {
+            if let late = try FaultSpec.parse(faults).first(where: { $0.at >= duration }) {
+                throw ValidationError("fault \(late.fault)@\(late.at) comes at or after --duration \(duration) s: it would never happen")
+            }
+        } catch let e as FaultSpecError { throw ValidationError("\(e)") }
         do { _ = try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth) } catch { throw ValidationError("\(error)") }
     }
 
@@ -76,7 +80,10 @@ struct RunCommand: ParsableCommand {
             throw CommandFailure(error)
         }
         let weightsPath = config.weightsPath(for: k)
-        let sha = (try? ModelFile.load(path: weightsPath).sha256) ?? ""
+        // The nodes load this file; a bad one is reported here with its real reason, not
+        // as a node that died at start (whose log may be discarded).
+        let sha: String
+        do { sha = try ModelFile.load(path: weightsPath).sha256 } catch { throw CommandFailure(error) }
 
         let out = try JSONLinesWriter(logPath: log)
         let controller = try ClusterController(config: config)
@@ -89,7 +96,7 @@ struct RunCommand: ParsableCommand {
                                                             ("batch", .int(batch)), ("window", .int(window))]).json)
         do { try controller.start() } catch {
             controller.stop(drainTimeout: 0)
-            throw ValidationError("\(error)")
+            throw CommandFailure(error)
         }
         let t0 = Date()
         var pending = schedule[...]

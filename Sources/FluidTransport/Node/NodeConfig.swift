@@ -42,10 +42,12 @@ public func parseHostPort(_ s: String, option: String) throws -> (String, Int) {
 public enum NodeError: Error, CustomStringConvertible {
     case badAddress(String)
     case weights(String)
+    case portInUse(host: String, port: Int)
     public var description: String {
         switch self {
         case .badAddress(let m): return m
         case .weights(let m): return m
+        case .portInUse(let h, let p): return "port \(p) on \(h) is in use (another fluid node?): pick another --listen port"
         }
     }
 }

@@ -109,7 +109,11 @@ public final class NodeServer {
                 guard let self else { return channel.close() }
                 return self.setUp(channel: channel, dialed: false)
             }
-        serverChannel = try bootstrap.bind(host: config.listenHost, port: config.listenPort).wait()
+        do {
+            serverChannel = try bootstrap.bind(host: config.listenHost, port: config.listenPort).wait()
+        } catch let e as IOError where e.errnoCode == EADDRINUSE {
+            throw NodeError.portInUse(host: config.listenHost, port: config.listenPort)
+        }
         logger.info("listening", metadata: ["address": "\(config.listenHost):\(config.listenPort)",
                                             "kind": "\(model.kind.rawValue)", "connectivity": "\(model.connectivity.rawValue)",
                                             "sha256": "\(model.sha256.prefix(12))"])
