@@ -46,12 +46,19 @@ public final class ClusterTLS: @unchecked Sendable {  // immutable after init; N
             }
         }
         let ca: NIOSSLCertificate, cert: NIOSSLCertificate, key: NIOSSLPrivateKey
-        do { ca = try NIOSSLCertificate(file: caPath, format: .pem) } catch {
-            throw TLSSetupError.unreadable(path: caPath, reason: "not a PEM certificate (\(error))")
+        // The first certificate of each PEM file (a file holds exactly one here).
+        func first(_ path: String) throws -> NIOSSLCertificate {
+            do {
+                guard let c = try NIOSSLCertificate.fromPEMFile(path).first else {
+                    throw TLSSetupError.unreadable(path: path, reason: "no certificate in the file")
+                }
+                return c
+            } catch let e as TLSSetupError { throw e } catch {
+                throw TLSSetupError.unreadable(path: path, reason: "not a PEM certificate (\(error))")
+            }
         }
-        do { cert = try NIOSSLCertificate(file: certPath, format: .pem) } catch {
-            throw TLSSetupError.unreadable(path: certPath, reason: "not a PEM certificate (\(error))")
-        }
+        ca = try first(caPath)
+        cert = try first(certPath)
         do { key = try NIOSSLPrivateKey(file: keyPath, format: .pem) } catch {
             throw TLSSetupError.unreadable(path: keyPath, reason: "not a PEM private key (\(error))")
         }

@@ -138,13 +138,14 @@ extension ClusterController {
         emit(.plan(p, reason: reason, epoch: epoch, leader: servedLeader, sinceFaultMs: recovered))
     }
 
-    /// The leader of the plan served (the Master's plan while it serves), nil when nothing is served.
+    /// The leader of the plan served: the one leader whose plans the serving devices run,
+    /// if the source reaches it; nil when nothing is served, when two leaders' plans are
+    /// combined (a Master ↔ Worker partition), or when the leader is unreachable.
     var servedLeader: Role? {
         guard source.served != .none else { return nil }
-        for d in Role.allCases where source.isReachable(d) {
-            if let a = source.governing(d), a.plan.job(for: d) != .idle { return a.leader }
-        }
-        return nil
+        let leaders = Set(source.routes().keys.compactMap { source.governing($0)?.leader })
+        guard leaders.count == 1, let l = leaders.first, source.isReachable(l) else { return nil }
+        return l
     }
 
     /// A revived or resumed device (or a healed link) counts as recovered once the full plan

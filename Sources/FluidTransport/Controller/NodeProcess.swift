@@ -38,7 +38,7 @@ final class NodeProcess {
         case .discard: p.standardError = FileHandle.nullDevice
         case .directory(let d):
             let path = (d as NSString).appendingPathComponent("node-\(role.rawValue).log")
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             if let h = FileHandle(forWritingAtPath: path) { h.seekToEndOfFile(); p.standardError = h }
         }
         let exited = DispatchSemaphore(value: 0)
