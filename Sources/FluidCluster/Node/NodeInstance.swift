@@ -9,7 +9,9 @@ import FluidModel
 /// - The leader is the Master while it has its peer, else whichever device is alone. Only
 ///   the leader plans (`Planner`), whenever membership or mode changes.
 /// - A plan carries an epoch from `Epoch.next`: above every epoch this node has seen
-///   (hellos and plans carry them) and tagged with the leader, so plans never tie.
+///   (hellos and plans carry them) and tagged with the leader, so plans never tie; its term
+///   is at least the clock's millisecond, so a restarted process (which forgot the epochs
+///   it issued) does not issue them again for other plans.
 /// - A follower deploys a plan only if its epoch is above the one it runs, acknowledges it
 ///   to the leader and relays it to its sources.
 /// - The peer is dead when its connection closes or it is silent for `deadTimeout`; any
@@ -199,7 +201,11 @@ public struct NodeInstance {
         guard isLeader else { return [] }
         let p = Planner.plan(kind: kind, alive: alive, mode: mode)
         if !force, let c = current, c.plan == p, c.leader == role { return [] }
-        epoch = Epoch.next(after: epoch, leader: role)
+        // A term is at least this clock's millisecond: a restarted process has forgotten
+        // the epochs it issued, and without the floor it issued the same small epochs
+        // again for other plans (the simulator's invariant c; FLUID_SIM_SEED=221).
+        let floor = min(now / 1_000_000, Epoch.limit >> 1) << 1
+        epoch = Epoch.next(after: max(epoch, floor), leader: role)
         let a = PlanAnnouncement(epoch: epoch, plan: p, leader: role, mode: mode,
                                  needsPeerAfter: needs(p),
                                  reason: "\(reason) → \(Planner.reason(kind: kind, alive: alive, mode: mode))")
