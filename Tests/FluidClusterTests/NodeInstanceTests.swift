@@ -120,4 +120,49 @@ final class NodeInstanceTests: XCTestCase {
         while t <= 1_300 * ms { late += m2.tick(now: t); t += 10 * ms }
         XCTAssertEqual(Self.installs(late).map(\.plan), [.solo50])
     }
+
+    /// A plan or its acknowledgement lost on a link that stays open (a short cut): the
+    /// leader re-sends until acknowledged, and the follower acknowledges again.
+    func testLostPlanOrAckIsResentUntilAcknowledged() {
+        var m = make(.master, .static), w = make(.worker, .static)
+        _ = m.start(now: 0); _ = w.start(now: 0)
+        _ = w.peerConnected(hello(m), now: 1 * ms)
+        let first = m.peerConnected(hello(w), now: 1 * ms)
+        var sent = first.compactMap { if case .sendPlan(let a) = $0 { return a }; return nil }
+        XCTAssertEqual(sent.map(\.plan), [.ha100])
+        // That frame is lost. Within a heartbeat interval the leader sends it again.
+        var resent: [PlanAnnouncement] = []
+        var t = 10 * ms
+        while t <= 60 * ms {
+            m.peerHeard(now: t)
+            resent += m.tick(now: t).compactMap { if case .sendPlan(let a) = $0 { return a }; return nil }
+            t += 10 * ms
+        }
+        XCTAssertEqual(resent, [sent[0]])
+        let deploy = w.receivedPlan(resent[0], now: 61 * ms)
+        XCTAssertEqual(Self.installs(deploy), [resent[0]])
+        // The acknowledgement is lost too: the re-sent plan is acknowledged again, not re-installed.
+        sent = []
+        t = 70 * ms
+        while t <= 120 * ms {
+            m.peerHeard(now: t)
+            sent += m.tick(now: t).compactMap { if case .sendPlan(let a) = $0 { return a }; return nil }
+            t += 10 * ms
+        }
+        XCTAssertEqual(sent.count, 1)
+        let again = w.receivedPlan(sent[0], now: 121 * ms)
+        XCTAssertEqual(Self.installs(again), [])
+        XCTAssertEqual(again, [.sendAck(epoch: sent[0].epoch, needsPeerAfter: [true, true])])
+        XCTAssertFalse(m.peerDeployedCurrent)
+        XCTAssertTrue(m.receivedAck(epoch: sent[0].epoch, needsPeerAfter: [true, true], now: 122 * ms).contains(.peerDeployed))
+        XCTAssertTrue(m.peerDeployedCurrent)
+        // Acknowledged: no more re-sends; a duplicate ack changes nothing.
+        XCTAssertEqual(m.receivedAck(epoch: sent[0].epoch, needsPeerAfter: [true, true], now: 123 * ms), [])
+        t = 130 * ms
+        while t <= 400 * ms {
+            m.peerHeard(now: t)
+            XCTAssertFalse(m.tick(now: t).contains { if case .sendPlan = $0 { return true }; return false })
+            t += 10 * ms
+        }
+    }
 }

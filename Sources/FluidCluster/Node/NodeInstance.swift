@@ -14,6 +14,9 @@ import FluidModel
 ///   it issued) does not issue them again for other plans.
 /// - A follower deploys a plan only if its epoch is above the one it runs, acknowledges it
 ///   to the leader and relays it to its sources.
+/// - The leader re-sends its plan every heartbeat interval until the follower acknowledges
+///   it, and a follower acknowledges again a plan it already runs: a link that drops frames
+///   without closing (a cut shorter than the dead timeout) loses neither.
 /// - The peer is dead when its connection closes or it is silent for `deadTimeout`; any
 ///   byte from it counts as life (a heartbeat may wait behind a large frame on a slow link).
 /// - After a local pause this node does not blame the peer for the gap: the peer gets a
@@ -60,6 +63,12 @@ public struct NodeInstance {
     public private(set) var peerDeployedCurrent = false
     /// What the peer needs of this node's activations under `current`.
     public private(set) var peerNeeds: [Bool] = [false, false]
+    /// Leader: the epoch the peer last acknowledged, and when `current` was last sent to it.
+    /// A plan is re-sent every heartbeat interval until acknowledged: a link that drops
+    /// frames without closing (a cut shorter than the dead timeout) must not leave the
+    /// follower on its old plan and the joint plan waiting for an ack forever.
+    public private(set) var peerAckedEpoch: UInt64 = 0
+    var planSentAt: UInt64 = 0
     var detector: FailureDetector<Role>
 
     public init(role: Role, kind: ModelKind, settings: ClusterSettings = ClusterSettings(),
@@ -145,6 +154,11 @@ public struct NodeInstance {
                 out += replan(reason: "\(role.peer.rawValue) down", now: now)
             }
         }
+        if isLeader, peerUp, let a = current, a.leader == role, peerAckedEpoch != a.epoch,
+           now &- planSentAt >= settings.heartbeatInterval.nanoseconds {
+            planSentAt = now
+            out.append(.sendPlan(a))
+        }
         if peerSuspect, !peerUp, !detector.inPauseGrace(now: now) {
             peerSuspect = false
             out.append(.log("peer down: it did not come back within \(settings.deadTimeout) of this node's pause"))
@@ -167,6 +181,11 @@ public struct NodeInstance {
     public mutating func receivedPlan(_ a: PlanAnnouncement, now: UInt64) -> [Directive] {
         var out = noteTime(now)
         guard a.leader != role, a.epoch <= Epoch.limit | 1 else { return out }
+        if let c = current, c.epoch == a.epoch, c.leader == a.leader {
+            // The leader re-sent the plan this node runs: its acknowledgement was lost.
+            out.append(.sendAck(epoch: a.epoch, needsPeerAfter: needs(a.plan)))
+            return out
+        }
         guard a.epoch > (current?.epoch ?? 0) else {
             out.append(.log("ignoring plan \(a.plan.rawValue) of epoch \(a.epoch): already at \(current?.epoch ?? 0)"))
             return out
@@ -186,6 +205,9 @@ public struct NodeInstance {
     public mutating func receivedAck(epoch e: UInt64, needsPeerAfter: [Bool], now: UInt64) -> [Directive] {
         var out = noteTime(now)
         guard let a = current, a.epoch == e, a.leader == role else { return out }
+        let first = peerAckedEpoch != e
+        peerAckedEpoch = e
+        guard first else { return out }
         peerNeeds = needsPeerAfter
         peerDeployedCurrent = true
         out.append(.log("peer deployed plan \(a.plan.rawValue), epoch \(e)"))
@@ -212,7 +234,7 @@ public struct NodeInstance {
         current = a
         peerDeployedCurrent = !p.isJoint
         var out: [Directive] = [.log("plan \(p.rawValue), epoch \(epoch): \(a.reason)"), .install(a)]
-        if peerUp { out.append(.sendPlan(a)) }
+        if peerUp { out.append(.sendPlan(a)); planSentAt = now }
         out.append(.announce(a))
         return out
     }

@@ -142,7 +142,7 @@ struct Sabotage: OptionSet, Sendable {
     /// The source's deadline is 10 s while the checker holds it to 1 s, and nodes drop
     /// answers (invariant d).
     static let ignoreDeadline = Sabotage(rawValue: 1 << 4)
-    /// The Master shell ignores what its instance says when the Worker reconnects after the
+    /// The Master shell does not tell its instance when the Worker reconnects after the
     /// first time: it never re-plans after a heal (invariant e).
     static let noReplanAfterHeal = Sabotage(rawValue: 1 << 5)
 }

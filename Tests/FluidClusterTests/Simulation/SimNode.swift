@@ -150,9 +150,9 @@ final class SimNode: SimProcess {
         }
         peerConn = conn
         peerConnections += 1
-        let ds = instance.peerConnected(theirs, now: now)
+        // Sabotage: the Master's instance never learns that the Worker is back.
         if sabotage.contains(.noReplanAfterHeal), role == .master, peerConnections > 1 { return }
-        carryOut(ds)
+        carryOut(instance.peerConnected(theirs, now: now))
     }
 
     func close(_ c: Int) {

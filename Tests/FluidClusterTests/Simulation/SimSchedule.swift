@@ -39,7 +39,8 @@ struct SimSchedule {
         let latency = (0..<3).map { _ in UInt64(r.int(50...3_000)) * 1_000 }
         let end = UInt64(r.int(window)) * simMs
         let n = r.int(0...maxFaults)
-        var times = (0..<n).map { _ in r.below(end) }
+        // Microsecond times, so that the printed schedule is exact.
+        var times = (0..<n).map { _ in r.below(end / 1_000) * 1_000 }
         times.sort()
         var crashed: Set<Role> = [], paused: Set<Role> = [], slowed: Set<Role> = []
         var cut: [SimLink: SimDirection] = [:], delayed: Set<SimLink> = [], throttled: Set<SimLink> = []
@@ -112,11 +113,17 @@ struct SimSchedule {
         return SimSchedule(seed: seed, kind: kind(of: seed), mode: mode(of: seed), latency: latency, faults: out)
     }
 
+    /// Milliseconds, exact to the microsecond.
+    static func ms(_ t: UInt64) -> String {
+        let us = t / 1_000
+        return us % 1_000 == 0 ? "\(us / 1_000)" : "\(us / 1_000).\(String(us % 1_000 + 1_000).dropFirst())"
+    }
+
     /// One line: enough to read what happened; `FLUID_SIM_SEED=<seed>` replays it.
     var line: String {
         let lat = SimLink.allCases.map { "\($0.name)=\(Double(latency[$0.rawValue] / 1_000) / 1_000)ms" }.joined(separator: ",")
-        let f = faults.map { "\($0.fault.text)@\($0.at / simMs)" }.joined(separator: ",")
-        return "seed=\(seed)\(lossyCuts ? " lossy-cuts" : "") kind=\(kind.rawValue) mode=\(mode.rawValue) latency=\(lat) faults=[\(f)] healed@\(healAt / simMs)ms"
+        let f = faults.map { "\($0.fault.text)@\(Self.ms($0.at))" }.joined(separator: ",")
+        return "seed=\(seed)\(lossyCuts ? " lossy-cuts" : "") kind=\(kind.rawValue) mode=\(mode.rawValue) latency=\(lat) faults=[\(f)] healed@\(Self.ms(healAt))ms"
     }
 }
 

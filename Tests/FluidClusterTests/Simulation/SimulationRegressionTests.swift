@@ -16,4 +16,21 @@ final class SimulationRegressionTests: XCTestCase {
         XCTAssertFalse(c.failed, c.first ?? "")
         XCTAssertGreaterThan(c.predicted, 0)
     }
+
+    /// A 78 ms one-way Master → Worker cut that drops frames (as the fault injector's cut
+    /// does) swallowed the Master's plan: the Worker stayed on its own plan, the Master
+    /// waited for an ack forever, and the joint plan never served again (invariant e).
+    /// Fixed by re-sending the plan until acknowledged (NodeInstance.tick). Found as
+    /// FLUID_SIM_LOSSY_CUTS=1 FLUID_SIM_SEED=2949.
+    func testPlanLostInAShortCutIsResent() {
+        var s = SimSchedule(seed: 2949, kind: .static, mode: .ht, latency: [2_638_000, 2_321_000, 2_759_000], faults: [
+            (10_834_000, .cut(.masterWorker, .forward)), (89_090_000, .heal(.masterWorker, .forward)),
+            (137_059_000, .pause(.master)), (162_054_000, .resume(.master)),
+            (208_447_000, .pause(.worker)), (271_316_000, .resume(.worker)),
+        ])
+        s.lossyCuts = true
+        let (c, _) = simulate(s, stopOnFirst: false)
+        XCTAssertFalse(c.failed, c.first ?? "")
+        XCTAssertGreaterThan(c.predicted, 0)
+    }
 }
