@@ -78,8 +78,6 @@ final class SimChecker {
         if a.epoch <= previous { violate("c", "\(node.rawValue) installed epoch \(a.epoch) while running \(previous)") }
     }
 
-    func nodeRestarted(_ r: Role) {}
-
     func sourceConnected(_ r: Role) { lastRelayed[r] = 0 }
 
     /// What the source holds as `r`'s plan after a relay.

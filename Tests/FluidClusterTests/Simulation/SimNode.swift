@@ -26,9 +26,9 @@ final class SimNode: SimProcess {
     let jointSlots = 4
     var freeSlots = 4
     var nextJointID: UInt64 = 1
-    var bytesWhilePaused = false
     var peerConnections = 0
     var installedEpoch: UInt64 = 0
+    var crashedAt: UInt64 = 0
     var runningPlan: PlanAnnouncement?
     var previousPlan: PlanAnnouncement?
 
@@ -54,9 +54,8 @@ final class SimNode: SimProcess {
         instance = SimNode.makeInstance(role, kind, world.cluster)
         peerConn = nil; dialing = false; dialConnID = nil; lastSourceHeartbeat = 0
         busyUntil = 0; jobs = [:]; jointBatches = [:]; jointQueue = []; freeSlots = jointSlots
-        bytesWhilePaused = false; peerConnections = 0; installedEpoch = 0
+        peerConnections = 0; installedEpoch = 0
         runningPlan = nil; previousPlan = nil
-        world.checker.nodeRestarted(role)
     }
 
     var myHello: Hello {
@@ -181,10 +180,6 @@ final class SimNode: SimProcess {
     }
 
     override func tick() {
-        if bytesWhilePaused {
-            bytesWhilePaused = false
-            if peerConn != nil { instance.peerHeard(now: now) }
-        }
         carryOut(instance.tick(now: now))
         if now &- lastSourceHeartbeat >= world.cluster.heartbeatInterval.nanoseconds {
             lastSourceHeartbeat = now

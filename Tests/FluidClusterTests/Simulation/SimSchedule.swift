@@ -27,10 +27,18 @@ struct SimSchedule {
         self.seed = seed; self.kind = kind; self.mode = mode; self.latency = latency
         self.faults = faults.map { Timed(at: $0.0, fault: $0.1) }
         // A restart revives 5 ms after the crash (SimWorld.apply).
-        healAt = faults.map { f in
-            if case .restart = f.1 { return f.0 + 5 * simMs }
-            return f.0
-        }.max() ?? 0
+        // A revive happens at least SimWorld.minDowntime after its crash.
+        var lastCrash: [Role: UInt64] = [:]
+        var heal: UInt64 = 0
+        for (at, f) in faults.sorted(by: { $0.0 < $1.0 }) {
+            switch f {
+            case .crash(let r): lastCrash[r] = at; heal = max(heal, at)
+            case .restart: heal = max(heal, at + SimWorld.minDowntime)
+            case .revive(let r): heal = max(heal, at, (lastCrash[r] ?? 0) + SimWorld.minDowntime)
+            default: heal = max(heal, at)
+            }
+        }
+        healAt = heal
     }
 
     /// A random schedule: up to `maxFaults` faults within `window`, every one healed by its end.

@@ -150,6 +150,8 @@ final class SimWorld {
     let sabotage: Sabotage
     let checker: SimChecker
     let tickInterval: UInt64 = 10 * simMs
+    /// Shortest time from a crash to the revived process running: a process restart.
+    static let minDowntime: UInt64 = 5 * simMs
     let handshakeTimeout: UInt64 = ClusterSettings().handshakeTimeout.nanoseconds
     let cluster = ClusterSettings()
     var events = 0
@@ -321,11 +323,19 @@ final class SimWorld {
     func apply(_ f: SimFault) {
         switch f {
         case .crash(let r): crash(node(r))
-        case .revive(let r): revive(node(r))
+        case .revive(let r):
+            // A new process needs at least `minDowntime` (exec, weights, bind); the epoch
+            // floor in NodeInstance relies on it (see SimulationRegressionTests).
+            let n = node(r)
+            if !n.up, now < n.crashedAt + SimWorld.minDowntime {
+                heap.push(n.crashedAt + SimWorld.minDowntime, .revive(Party(r)))
+            } else {
+                revive(n)
+            }
         case .restart(let r):
             // A process restart takes a few milliseconds (the sockets close at once).
             crash(node(r))
-            heap.push(now + 5 * simMs, .revive(Party(r)))
+            heap.push(now + SimWorld.minDowntime, .revive(Party(r)))
         case .pause(let r): node(r).paused = true
         case .resume(let r): resume(node(r))
         case .slow(let r, let k): node(r).slow = UInt64(k)
@@ -361,6 +371,7 @@ final class SimWorld {
     func crash(_ n: SimNode) {
         guard n.up else { return }
         n.up = false
+        n.crashedAt = now
         n.paused = false
         n.inbox = []
         n.tickOwed = false
