@@ -225,7 +225,8 @@ public struct NodeInstance {
         if !force, let c = current, c.plan == p, c.leader == role { return [] }
         // A term is at least this clock's millisecond: a restarted process has forgotten
         // the epochs it issued, and without the floor it issued the same small epochs
-        // again for other plans (the simulator's invariant c; FLUID_SIM_SEED=221).
+        // again for other plans (invariant c; SimulationRegressionTests). It holds for a
+        // restart on the same clock that takes longer than this node's terms ran ahead of it.
         let floor = min(now / 1_000_000, Epoch.limit >> 1) << 1
         epoch = Epoch.next(after: max(epoch, floor), leader: role)
         let a = PlanAnnouncement(epoch: epoch, plan: p, leader: role, mode: mode,
