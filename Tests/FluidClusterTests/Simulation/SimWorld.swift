@@ -336,7 +336,9 @@ final class SimWorld {
             // A process restart takes a few milliseconds (the sockets close at once).
             crash(node(r))
             heap.push(now + SimWorld.minDowntime, .revive(Party(r)))
-        case .pause(let r): node(r).paused = true
+        case .pause(let r):
+            // SIGSTOP to a dead process (crashed, its restart still under way) does nothing.
+            if node(r).up { node(r).paused = true }
         case .resume(let r): resume(node(r))
         case .slow(let r, let k): node(r).slow = UInt64(k)
         case .unslow(let r): node(r).slow = 1
@@ -386,6 +388,9 @@ final class SimWorld {
     func revive(_ n: SimNode) {
         guard !n.up else { return }
         n.up = true
+        n.paused = false
+        n.inbox = []
+        n.tickOwed = false
         n.incarnation += 1
         n.reset()
         n.start()
