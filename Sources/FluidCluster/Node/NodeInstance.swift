@@ -9,9 +9,14 @@ import FluidModel
 /// - The leader is the Master while it has its peer, else whichever device is alone. Only
 ///   the leader plans (`Planner`), whenever membership or mode changes.
 /// - A plan carries an epoch from `Epoch.next`: above every epoch this node has seen
-///   (hellos and plans carry them) and tagged with the leader, so plans never tie.
+///   (hellos and plans carry them) and tagged with the leader, so plans never tie; its term
+///   is at least the clock's millisecond, so a restarted process (which forgot the epochs
+///   it issued) does not issue them again for other plans.
 /// - A follower deploys a plan only if its epoch is above the one it runs, acknowledges it
 ///   to the leader and relays it to its sources.
+/// - The leader re-sends its plan every heartbeat interval until the follower acknowledges
+///   it, and a follower acknowledges again a plan it already runs: a link that drops frames
+///   without closing (a cut shorter than the dead timeout) loses neither.
 /// - The peer is dead when its connection closes or it is silent for `deadTimeout`; any
 ///   byte from it counts as life (a heartbeat may wait behind a large frame on a slow link).
 /// - After a local pause this node does not blame the peer for the gap: the peer gets a
@@ -58,6 +63,12 @@ public struct NodeInstance {
     public private(set) var peerDeployedCurrent = false
     /// What the peer needs of this node's activations under `current`.
     public private(set) var peerNeeds: [Bool] = [false, false]
+    /// Leader: the epoch the peer last acknowledged, and when `current` was last sent to it.
+    /// A plan is re-sent every heartbeat interval until acknowledged: a link that drops
+    /// frames without closing (a cut shorter than the dead timeout) must not leave the
+    /// follower on its old plan and the joint plan waiting for an ack forever.
+    public private(set) var peerAckedEpoch: UInt64 = 0
+    var planSentAt: UInt64 = 0
     var detector: FailureDetector<Role>
 
     public init(role: Role, kind: ModelKind, settings: ClusterSettings = ClusterSettings(),
@@ -143,6 +154,11 @@ public struct NodeInstance {
                 out += replan(reason: "\(role.peer.rawValue) down", now: now)
             }
         }
+        if isLeader, peerUp, let a = current, a.leader == role, peerAckedEpoch != a.epoch,
+           now &- planSentAt >= settings.heartbeatInterval.nanoseconds {
+            planSentAt = now
+            out.append(.sendPlan(a))
+        }
         if peerSuspect, !peerUp, !detector.inPauseGrace(now: now) {
             peerSuspect = false
             out.append(.log("peer down: it did not come back within \(settings.deadTimeout) of this node's pause"))
@@ -165,6 +181,11 @@ public struct NodeInstance {
     public mutating func receivedPlan(_ a: PlanAnnouncement, now: UInt64) -> [Directive] {
         var out = noteTime(now)
         guard a.leader != role, a.epoch <= Epoch.limit | 1 else { return out }
+        if let c = current, c.epoch == a.epoch, c.leader == a.leader {
+            // The leader re-sent the plan this node runs: its acknowledgement was lost.
+            out.append(.sendAck(epoch: a.epoch, needsPeerAfter: needs(a.plan)))
+            return out
+        }
         guard a.epoch > (current?.epoch ?? 0) else {
             out.append(.log("ignoring plan \(a.plan.rawValue) of epoch \(a.epoch): already at \(current?.epoch ?? 0)"))
             return out
@@ -184,6 +205,9 @@ public struct NodeInstance {
     public mutating func receivedAck(epoch e: UInt64, needsPeerAfter: [Bool], now: UInt64) -> [Directive] {
         var out = noteTime(now)
         guard let a = current, a.epoch == e, a.leader == role else { return out }
+        let first = peerAckedEpoch != e
+        peerAckedEpoch = e
+        guard first else { return out }
         peerNeeds = needsPeerAfter
         peerDeployedCurrent = true
         out.append(.log("peer deployed plan \(a.plan.rawValue), epoch \(e)"))
@@ -199,14 +223,19 @@ public struct NodeInstance {
         guard isLeader else { return [] }
         let p = Planner.plan(kind: kind, alive: alive, mode: mode)
         if !force, let c = current, c.plan == p, c.leader == role { return [] }
-        epoch = Epoch.next(after: epoch, leader: role)
+        // A term is at least this clock's millisecond: a restarted process has forgotten
+        // the epochs it issued, and without the floor it issued the same small epochs
+        // again for other plans (invariant c; SimulationRegressionTests). It holds for a
+        // restart on the same clock that takes longer than this node's terms ran ahead of it.
+        let floor = min(now / 1_000_000, Epoch.limit >> 1) << 1
+        epoch = Epoch.next(after: max(epoch, floor), leader: role)
         let a = PlanAnnouncement(epoch: epoch, plan: p, leader: role, mode: mode,
                                  needsPeerAfter: needs(p),
                                  reason: "\(reason) → \(Planner.reason(kind: kind, alive: alive, mode: mode))")
         current = a
         peerDeployedCurrent = !p.isJoint
         var out: [Directive] = [.log("plan \(p.rawValue), epoch \(epoch): \(a.reason)"), .install(a)]
-        if peerUp { out.append(.sendPlan(a)) }
+        if peerUp { out.append(.sendPlan(a)); planSentAt = now }
         out.append(.announce(a))
         return out
     }

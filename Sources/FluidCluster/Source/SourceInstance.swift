@@ -56,6 +56,9 @@ public struct SourceInstance {
         case markDown(Role, cause: FailureDetector<Role>.Cause, silentNanos: UInt64)
         /// These ids were answered *unavailable* by the source (no device can serve, or the deadline passed).
         case answeredUnavailable([UInt64], reason: UnavailableReason)
+        /// Tell `device` the mode the source wants (its relayed plan runs another one: a
+        /// `setMode` was lost, or sent before the node could act on it).
+        case sendMode(Role, Mode)
         /// The plan served changed. `epoch` is the epoch of the leader's plan when the plan
         /// served is exactly that plan; nil when it is the combined effect of two leaders'
         /// plans (a Master ↔ Worker partition), a part of one (a device unreachable), or a
@@ -68,6 +71,10 @@ public struct SourceInstance {
 
     public private(set) var kind: ModelKind
     public var settings: Settings
+    /// The mode the source asks for (nil: whatever the nodes run). A node whose relayed plan
+    /// runs another mode is told again, so one lost `setMode` cannot pin the cluster.
+    public var wantedMode: Mode?
+    var lastModeNudge: [Role: UInt64] = [:]
     public private(set) var ledger = RequestTracker()
     var detector: FailureDetector<Role>
     /// Devices whose handshake completed and that were not declared dead since.
@@ -197,6 +204,7 @@ public struct SourceInstance {
     public mutating func plan(_ a: PlanAnnouncement, from d: Role, now: UInt64) -> [Directive] {
         var out = note(now)
         guard reachable.contains(d) else { return out }
+        if let m = wantedMode, a.mode != m { out.append(.sendMode(d, m)) }
         if let old = relayed[d], old.epoch >= a.epoch { return out } // never back to an older plan
         relayed[d] = a
         backoffUntil.removeAll()
@@ -234,6 +242,15 @@ public struct SourceInstance {
     public mutating func tick(now: UInt64) -> [Directive] {
         var out: [Directive] = []
         for d in detector.onTick(now: now) { out += carryOut(d, now: now) }
+        if let m = wantedMode {
+            // A node still relays a plan of another mode: tell it again, at most every
+            // quarter second (a plan change in flight answers the first telling).
+            for d in Role.allCases where reachable.contains(d) {
+                guard let a = relayed[d], a.mode != m, now &- (lastModeNudge[d] ?? 0) >= settings.deadline.nanoseconds / 4 else { continue }
+                lastModeNudge[d] = now
+                out.append(.sendMode(d, m))
+            }
+        }
         let inFlight = Role.allCases.map { ledger.inFlight(on: $0) }
         let expired = ledger.expire(deadlineNanos: settings.deadline.nanoseconds, now: now)
         if !expired.isEmpty {

@@ -40,6 +40,8 @@ extension ClusterController {
                 links[r]?.send(.heartbeat(Heartbeat(sentAtNanos: now)))
             case .send(let r, let ids, let standalone):
                 links[r]?.send(.request(RequestBatch(ids: ids, images: images(for: ids), standalone: standalone)))
+            case .sendMode(let r, let m):
+                links[r]?.send(.setMode(m))
             case .markDown(let r, let cause, _):
                 deviceDown(r, cause: cause)
             case .answeredUnavailable(let ids, let reason):
@@ -99,6 +101,7 @@ extension ClusterController {
     func apply(mode m: Mode, reason: String) {
         let changed = m != runningMode
         runningMode = m
+        source.wantedMode = m
         for l in links.values where l.hello != nil { l.send(.setMode(m)) }
         emit(.mode(modeSetting, running: m, reason: reason))
         if changed { pump() }

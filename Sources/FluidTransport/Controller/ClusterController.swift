@@ -87,6 +87,7 @@ public final class ClusterController: @unchecked Sendable {
         s.batchSize = config.batchSize
         s.windowBatches = config.windowBatches
         source = SourceInstance(kind: config.kind, settings: s, cluster: config.settings)
+        source.wantedMode = runningMode
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
         let path = config.weightsPath(for: config.kind)

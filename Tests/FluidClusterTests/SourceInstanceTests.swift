@@ -1,0 +1,98 @@
+import FluidCluster
+import XCTest
+
+/// SourceInstance with a fake clock.
+final class SourceInstanceTests: XCTestCase {
+    let ms: UInt64 = 1_000_000
+
+    func plan(_ p: Plan, _ leader: Role, _ e: UInt64, _ mode: Mode = .ha) -> PlanAnnouncement {
+        PlanAnnouncement(epoch: e, plan: p, leader: leader, mode: mode, reason: "test")
+    }
+
+    func sends(_ ds: [SourceInstance.Directive]) -> [(Role, [UInt64], Bool)] {
+        ds.compactMap { if case .send(let r, let ids, let s) = $0 { return (r, ids, s) }; return nil }
+    }
+
+    /// Master ↔ Worker cut, the source reaches both: each device leads itself.
+    func splitBrain(_ kind: ModelKind) -> SourceInstance {
+        var settings = SourceInstance.Settings()
+        settings.batchSize = 4
+        settings.windowBatches = 1
+        var s = SourceInstance(kind: kind, settings: settings)
+        _ = s.connected(.master, now: 0)
+        _ = s.connected(.worker, now: 0)
+        _ = s.plan(plan(Planner.plan(kind: kind, alive: [.master], mode: .ha), .master, 7), from: .master, now: 1)
+        _ = s.plan(plan(Planner.plan(kind: kind, alive: [.worker], mode: .ha), .worker, 8), from: .worker, now: 1)
+        return s
+    }
+
+    func testSplitBrainServesPerKind() {
+        var f = splitBrain(.fluid)
+        XCTAssertEqual(f.servedPlan(), .ht, "fluid: both halves, the effect of ht-50+u50")
+        XCTAssertEqual(f.routes(), [.master: .serve(.solo50), .worker: .serve(.soloU50)])
+        for _ in 0..<8 { _ = f.submit(now: 2) }
+        XCTAssertEqual(Set(sends(f.pump(now: 2)).map(\.0)), [.master, .worker])
+
+        let d = splitBrain(.dynamic)
+        XCTAssertEqual(d.servedPlan(), .solo50)
+        XCTAssertEqual(d.routes(), [.master: .serve(.solo50)])
+
+        var s = splitBrain(.static)
+        XCTAssertEqual(s.servedPlan(), .none)
+        _ = s.submit(now: 2)
+        let out = s.pump(now: 2)
+        XCTAssertEqual(out, [.answeredUnavailable([0], reason: .noPlan)])
+    }
+
+    /// Source ↔ Master cut while both run the joint plan: the Worker gets standalone requests.
+    func testSourceMasterCutWithJointPlanGoesStandaloneToWorker() {
+        for kind in ModelKind.allCases {
+            var s = SourceInstance(kind: kind)
+            _ = s.connected(.master, now: 0)
+            _ = s.connected(.worker, now: 0)
+            _ = s.plan(plan(.ha100, .master, 5), from: .master, now: 1)
+            _ = s.plan(plan(.ha100, .master, 5), from: .worker, now: 1)
+            XCTAssertEqual(s.routes(), [.master: .serve(.ha100)])
+            _ = s.closed(.master, now: 10 * ms)
+            XCTAssertEqual(s.routes(), [.worker: .standalone], "\(kind)")
+            _ = s.submit(now: 10 * ms)
+            let out = sends(s.pump(now: 10 * ms))
+            XCTAssertEqual(out.count, 1)
+            XCTAssertEqual(out.first?.0, .worker)
+            XCTAssertEqual(out.first?.2, true)
+            XCTAssertEqual(s.servedPlan(), kind == .fluid ? .soloU50 : .none)
+        }
+    }
+
+    func testDeadlineAnswersUnavailable() {
+        var s = SourceInstance(kind: .fluid)
+        _ = s.connected(.master, now: 0)
+        _ = s.plan(plan(.solo50, .master, 3), from: .master, now: 0)
+        let id = s.submit(now: 0)
+        XCTAssertEqual(sends(s.pump(now: 0)).map(\.0), [.master])
+        var t: UInt64 = 0
+        while t < 1_000 * ms {
+            s.heard(.master, now: t)
+            XCTAssertFalse(s.tick(now: t).contains(.answeredUnavailable([id], reason: .deadline)), "at \(t / ms) ms")
+            t += 10 * ms
+        }
+        XCTAssertTrue(s.isReachable(.master))
+        XCTAssertTrue(s.tick(now: 1_000 * ms).contains(.answeredUnavailable([id], reason: .deadline)))
+        // The late answer is a duplicate.
+        XCTAssertTrue(s.answers(ids: [id], labels: [3], from: .master, now: 1_001 * ms).isEmpty)
+        XCTAssertEqual(s.ledger.outstanding, 0)
+    }
+
+    func testAnswersOnlyFromTheDeviceTheRequestWentTo() {
+        var s = splitBrain(.fluid)
+        let a = s.submit(now: 2)
+        let sent = sends(s.pump(now: 2))
+        XCTAssertEqual(sent.count, 1)
+        let (to, ids, _) = sent[0]
+        XCTAssertEqual(ids, [a])
+        XCTAssertTrue(s.answers(ids: [a], labels: [1], from: to.peer, now: 3).isEmpty, "not sent there")
+        XCTAssertEqual(s.answers(ids: [a], labels: [1], from: to, now: 4).map(\.id), [a])
+        XCTAssertTrue(s.answers(ids: [a], labels: [1], from: to, now: 5).isEmpty, "answered once")
+        XCTAssertTrue(s.answers(ids: [99], labels: [1], from: to, now: 5).isEmpty, "never submitted")
+    }
+}
