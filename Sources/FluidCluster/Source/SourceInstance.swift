@@ -78,9 +78,12 @@ public struct SourceInstance {
     public private(set) var ledger = RequestTracker()
     var detector: FailureDetector<Role>
     /// Devices whose handshake completed and that were not declared dead since.
-    public private(set) var reachable: Set<Role> = []
+    public private(set) var reachable: Set<Role> = [] { didSet { cachedRoutes = nil } }
     /// The newest plan each reachable node relayed.
-    public private(set) var relayed: [Role: PlanAnnouncement] = [:]
+    public private(set) var relayed: [Role: PlanAnnouncement] = [:] { didSet { cachedRoutes = nil } }
+    /// `routes()` depends on `reachable` and `relayed` only; the source asks for it after
+    /// every frame, so it is computed once per change.
+    var cachedRoutes: [Role: Route]?
     var backoffUntil: [Role: UInt64] = [:]
     /// Images each device may have in flight (see the type's comment).
     public private(set) var credit: [Role: Int] = [:]
@@ -117,6 +120,14 @@ public struct SourceInstance {
     }
 
     /// Where requests go now, per reachable device.
+    public mutating func currentRoutes() -> [Role: Route] {
+        if let r = cachedRoutes { return r }
+        let r = routes()
+        cachedRoutes = r
+        return r
+    }
+
+    /// Where requests go now, per reachable device (computed; see `currentRoutes`).
     public func routes() -> [Role: Route] {
         var out: [Role: Route] = [:]
         for d in Role.allCases where reachable.contains(d) {
@@ -267,7 +278,7 @@ public struct SourceInstance {
     /// Sends what the credits allow; answers *unavailable* when no device can serve.
     public mutating func pump(now: UInt64) -> [Directive] {
         var out: [Directive] = []
-        let r = routes()
+        let r = currentRoutes()
         if r.isEmpty {
             if !reachable.isEmpty, reachable.allSatisfy({ governing($0)?.plan == Plan.none }) {
                 // The plans say "stops": every waiting request gets an explicit answer.

@@ -21,7 +21,7 @@ extension ClusterController {
             if generatedAtRate > 1 { generatedAtRate = 1 } // shed what the backlog cannot hold
         } else {
             // As fast as the credits allow: keep a little more pending than the windows take.
-            let targets = max(1, source.routes().count)
+            let targets = max(1, source.currentRoutes().count)
             while tracker.pendingCount < 2 * config.batchSize * targets { _ = source.submit(now: n) }
         }
     }
