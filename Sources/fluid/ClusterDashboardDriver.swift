@@ -178,7 +178,7 @@ final class ClusterDashboardDriver: DashboardDriver {
         let d = c.device(role)
         let live = d.state == .up
         return DeviceStatus(name: role, state: d.state,
-                            isLeader: live && c.liveLeader == role,
+                            isLeader: live && c.selfLed.contains(role),
                             job: live ? c.servedPlan.job(for: role) : .idle,
                             imagesPerSecond: d.imagesPerSecond, answersPerSecond: d.answersPerSecond,
                             latencyP50ms: jointLatency(role, c, \.latencyP50Ms),

@@ -137,6 +137,7 @@ extension ClusterController {
                             recentEvents: Array(self.events.suffix(50)), failovers: self.failovers, recoveries: self.recoveries,
                             restarting: self.restarting)
             snap.linkCut = self.peerLinkCut
+            snap.selfLed = Set(Role.allCases.filter { self.source.isReachable($0) && self.source.governing($0)?.leader == $0 })
             return snap
         }
     }

@@ -45,6 +45,9 @@ public struct ClusterSnapshot: Sendable {
     public var restarting: Bool
     /// The Master ↔ Worker link is cut (`cut:master-worker` until `heal`).
     public var linkCut = false
+    /// Devices the source reaches that run a plan they issued themselves: the Master of a
+    /// joined cluster, or each device alone in a Master ↔ Worker partition (both lead).
+    public var selfLed: Set<Role> = []
 
     public func device(_ r: Role) -> DeviceSample { r == .master ? master : worker }
 }
