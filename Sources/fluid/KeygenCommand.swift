@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import FluidTransport
 
-/// `fluid keygen DIR`: the cluster's CA and one certificate + key per role (DESIGN §4.2).
+/// `fluid keygen DIR`: the cluster's CA and one certificate + key per role (docs/security.md).
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",

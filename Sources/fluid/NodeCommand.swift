@@ -33,6 +33,10 @@ struct NodeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // SIGUSR1 / SIGUSR2 cut and heal the peer link (NodeServer.installCutSignals); until
+        // the server installs its handlers they must not kill the process (their default).
+        signal(SIGUSR1, SIG_IGN)
+        signal(SIGUSR2, SIG_IGN)
         guard let r = Role(rawValue: role.lowercased()) else {
             throw ValidationError("--role must be master or worker, not '\(role)'")
         }

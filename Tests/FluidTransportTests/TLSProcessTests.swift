@@ -3,7 +3,7 @@ import FluidTransport
 import Foundation
 import XCTest
 
-/// Issue 12 / DESIGN §4.2 with real processes: a `--tls` cluster serves with nothing lost
+/// Issue 12 (docs/security.md) with real processes: a `--tls` cluster serves with nothing lost
 /// while clients without a certificate, with a foreign CA's, or with a real certificate of
 /// the wrong role try their attacks; each is refused with a logged reason.
 final class TLSProcessTests: XCTestCase {

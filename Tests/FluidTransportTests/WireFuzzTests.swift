@@ -44,7 +44,7 @@ final class WireFuzzTests: XCTestCase {
 
     /// One fuzz input: a valid frame mutated (bit flips, bytes set to edge values, length
     /// and count fields rewritten, cut short, extended), or plain random bytes.
-    static func input(_ rng: inout SplitMix) -> [UInt8] {
+    static func input(_ rng: inout SplitMix64) -> [UInt8] {
         var f = corpus[Int(rng.next() % UInt64(corpus.count))]
         if rng.next() % 16 == 0 {
             return (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -73,7 +73,7 @@ final class WireFuzzTests: XCTestCase {
 
     func testDecoderNeverTrapsAndRoundTrips() throws {
         let seed = WireFuzzTests.fixedSeed ?? UInt64(Date().timeIntervalSince1970 * 1000)
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         let deadline = Date().addingTimeInterval(WireFuzzTests.seconds)
         var inputs = 0, decoded = 0, refused = 0
         while Date() < deadline {
@@ -112,7 +112,7 @@ final class WireFuzzTests: XCTestCase {
     /// against a real node: it must refuse or serve them and stay up.
     func testNodeSurvivesRandomFrames() throws {
         let seed = WireFuzzTests.fixedSeed ?? UInt64(Date().timeIntervalSince1970 * 1000)
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         let port = RawClient.freePorts(1)[0]
         let node = try TestNode(role: "worker", port: port, peerPort: 1, tls: nil)
         defer { node.stop() }
@@ -139,15 +139,3 @@ final class WireFuzzTests: XCTestCase {
     }
 }
 
-/// A small seeded generator (SplitMix64): the same seed gives the same inputs.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

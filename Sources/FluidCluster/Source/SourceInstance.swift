@@ -225,7 +225,7 @@ public struct SourceInstance {
 
     /// Answers from `d`; returns per id the outcome (accepted answers count once).
     public mutating func answers(ids: [UInt64], labels: [Int8], from d: Role, now: UInt64) -> [(id: UInt64, label: Int8, latencyNanos: UInt64)] {
-        var accepted: [(UInt64, Int8, UInt64)] = []
+        var accepted: [(id: UInt64, label: Int8, latencyNanos: UInt64)] = []
         accepted.reserveCapacity(ids.count)
         var slowest: UInt64 = 0, late = 0
         for (id, label) in zip(ids, labels) {
@@ -237,7 +237,7 @@ public struct SourceInstance {
         }
         if late > 0, let g = ghosts[d] { ghosts[d] = max(0, g - late) }
         if !accepted.isEmpty { adaptCredit(d, slowest: slowest, answered: accepted.count, now: now) }
-        return accepted.map { (id: $0.0, label: $0.1, latencyNanos: $0.2) }
+        return accepted
     }
 
     /// `d` refused these ids (they do not fit its plan): route them again after a short backoff.

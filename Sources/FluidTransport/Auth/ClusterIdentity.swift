@@ -4,7 +4,7 @@ import NIOSSL
 import X509
 
 /// The layout of a `fluid keygen DIR` folder and the role a certificate is bound to
-/// (DESIGN §4.2, docs/security.md).
+/// (docs/security.md).
 ///
 /// ```
 /// DIR/ca.pem                     the cluster CA's certificate (every device needs it)

@@ -163,6 +163,11 @@ extension ClusterController {
     }
 
     func deviceUp(_ r: Role) {
+        if peerLinkCut {
+            // The partition outlives a process: a revived node is cut too. It answered the
+            // source's handshake, so it listens and its signal handlers are in place.
+            _ = processes[r]?.signal(SIGUSR1)
+        }
         var since: Double?
         if let open = faults.awaitingRecovery[r] { since = Double(now &- open.at) / 1e6 }
         emit(.deviceUp(r, sinceFaultMs: since))

@@ -255,10 +255,6 @@ public final class ClusterController: @unchecked Sendable {
             onLoop {
                 if let failure { self.emit(.message("revive \(fault.device.rawValue) failed: \(failure)")) }
                 self.faults.awaitingRecovery[fault.device] = .init(action: .revive, at: self.now)
-                if self.peerLinkCut {
-                    // The partition outlives the process: cut the new one too once it listens.
-                    self.loop.scheduleTask(in: .milliseconds(300)) { _ = p.signal(SIGUSR1) }
-                }
                 self.emit(.fault(fault))
             }
             return

@@ -17,7 +17,7 @@ public enum LinkKind: String, Sendable {
 /// ```
 ///
 /// - `authenticator`: runs before any frame is decoded: TLS 1.3 with the process's role
-///   certificate (`useTLS`, DESIGN §4.2). It sees raw bytes both ways; it must not pass
+///   certificate (`useTLS`, docs/security.md). It sees raw bytes both ways; it must not pass
 ///   inbound bytes on until the peer is authenticated, and closes the channel if it fails.
 ///   It may send `PeerCertified` up the pipeline: the role the peer proved.
 /// - `linkShaper`: emulates a slow link on the node-to-node connection (latency and

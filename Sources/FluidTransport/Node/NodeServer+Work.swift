@@ -34,7 +34,7 @@ extension NodeServer {
         }
     }
 
-    /// What this device runs when it is alone (DESIGN table: Fluid Worker `u50`, Master
+    /// What this device runs when it is alone (docs/cluster.md: Fluid Worker `u50`, Master
     /// `50`; Dynamic Worker and Static: nothing, so *unavailable*).
     func runStandalone(_ w: PendingWork) {
         let alone = Planner.plan(kind: model.kind, alive: [role], mode: .ht)
