@@ -140,6 +140,9 @@ final class DemoEndToEndTests: XCTestCase {
         }
         XCTAssertFalse(s.contains("leader"), "a dead device shown as leader:\n\(s)")
         XCTAssertTrue(s.contains("Nothing serves"), s)
+        // Stay down across two one-second samples, so the recording's check below (samples
+        // say `none` and `outage` while both are down) always has a sample to look at.
+        usleep(2_200_000)
 
         try tmux("send-keys", "-t", session, "m", "w")
         s = waitFor("both back and plan ha-100") {
