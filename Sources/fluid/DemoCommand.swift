@@ -18,8 +18,8 @@ struct DemoCommand: ParsableCommand {
         Without a terminal use `fluid run --headless`.
         """)
 
-    @Option(help: "fluid | dynamic | static") var kind: String = "fluid"
-    @Option(help: "ha | ht | auto") var mode: String = "ha"
+    @Option(help: "fluid | dynamic | static") var kind: ModelKind = .fluid
+    @Option(help: "ha | ht | auto") var mode: ModeSetting = .ha
     @Option(help: "Record the session (.jsonl + .cast) into DIR from the start; `r` toggles.")
     var record: String?
     @Flag(name: .customLong("no-color"), help: "Monochrome: attributes only (also when NO_COLOR is set).")
@@ -38,12 +38,6 @@ struct DemoCommand: ParsableCommand {
     var fps: Double = 5
 
     func validate() throws {
-        guard ModelKind(rawValue: kind) != nil else {
-            throw ValidationError("--kind must be fluid, dynamic or static, not '\(kind)'")
-        }
-        guard ModeSetting(rawValue: mode) != nil else {
-            throw ValidationError("--mode must be ha, ht or auto, not '\(mode)'")
-        }
         if let rate, !(rate.isFinite && rate > 0) { throw ValidationError("--rate must be a positive number") }
         guard fps.isFinite, fps >= 1, fps <= 30 else { throw ValidationError("--fps must be between 1 and 30") }
     }
@@ -67,7 +61,7 @@ struct DemoCommand: ParsableCommand {
         let logDir = (logPath as NSString).deletingLastPathComponent
         FileHandle.standardError.write(Data("fluid demo: starting the nodes… (log: \(logPath))\n".utf8))
         let driver = try ClusterDashboardDriver(
-            kind: ModelKind(rawValue: kind) ?? .fluid, mode: ModeSetting(rawValue: mode) ?? .ha,
+            kind: kind, mode: mode,
             rate: rate, modelsDirectory: models, dataDirectory: data, nodeLogDirectory: logDir, tlsDirectory: tls, logger: logger)
         let options = DashboardOptions(
             command: "fluid demo", colour: Terminal.wantsColour(noColorFlag: noColor), readOnly: readOnly,
@@ -109,7 +103,7 @@ final class DemoLogFile {
     init(path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let h = FileHandle(forWritingAtPath: path) else {
-            throw ValidationError("cannot open the demo log \(path) (set FLUID_DEMO_LOG to a writable file)")
+            throw DemoFailure("cannot open the demo log \(path) (set FLUID_DEMO_LOG to a writable file)")
         }
         handle = h
     }

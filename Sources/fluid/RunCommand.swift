@@ -19,8 +19,8 @@ struct RunCommand: AsyncParsableCommand {
         """)
 
     @Flag(help: "Required: no dashboard.") var headless = false
-    @Option(help: "static, dynamic or fluid") var kind: String = "fluid"
-    @Option(help: "ha, ht or auto") var mode: String = "ha"
+    @Option(help: "static, dynamic or fluid") var kind: ModelKind = .fluid
+    @Option(help: "ha, ht or auto") var mode: ModeSetting = .ha
     @Option(parsing: .unconditional, help: "Seconds of traffic") var duration: Double = 10
     @Option(help: "ACTION:DEVICE@SECONDS,… (ACTION kill|hang|resume|revive, DEVICE master|worker; or cut|heal:LINK@SECONDS, LINK master-worker|source-master|source-worker)") var faults: String = ""
     @Option(parsing: .unconditional, help: "Longest a request waits before it is answered unavailable, ms (1-60000)") var requestDeadline: Double = 1000
@@ -40,8 +40,6 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard headless else { throw ValidationError("only --headless is supported by `fluid run`; use `fluid demo` for the dashboard") }
-        guard ModelKind(rawValue: kind) != nil else { throw ValidationError("--kind must be static, dynamic or fluid") }
-        guard ModeSetting(rawValue: mode) != nil else { throw ValidationError("--mode must be ha, ht or auto") }
         if secretFile != nil { throw ValidationError(TLSSetupError.secretFileRemoved.description) }
         try CLICheck.range("--duration", duration, 0.001...CLICheck.maxSeconds, unit: "s")
         try CLICheck.range("--request-deadline", requestDeadline, 1...60_000, unit: "ms")
@@ -60,14 +58,14 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let k = ModelKind(rawValue: kind)!
+        let k = kind
         let schedule = try FaultSpec.parse(faults)
         guard let dir = data ?? MNIST.defaultDirectory() else {
-            throw ValidationError("no MNIST data found (tried \(MNIST.candidateDirectories().joined(separator: ", "))); run `make data` or pass --data DIR")
+            throw CommandFailure(message: "no MNIST data found (tried \(MNIST.candidateDirectories().joined(separator: ", "))); run `make data` or pass --data DIR")
         }
         let testSet = try MNIST.load(directory: dir, split: .test)
         var config = ClusterConfig(kind: k, testSet: testSet)
-        config.mode = ModeSetting(rawValue: mode)!
+        config.mode = mode
         config.rate = rate
         config.requestDeadline = .milliseconds(Int64(requestDeadline))
         config.weightsDirectory = models
@@ -126,7 +124,7 @@ final class JSONLinesWriter: @unchecked Sendable {
     init(logPath: String?) throws {
         if let p = logPath {
             guard FileManager.default.createFile(atPath: p, contents: nil), let h = FileHandle(forWritingAtPath: p) else {
-                throw ValidationError("cannot write --log file '\(p)'")
+                throw CommandFailure(message: "cannot write --log file '\(p)'")
             }
             file = h
         } else {
