@@ -88,9 +88,10 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
-        ]),
+        ], swiftSettings: swift6),
         .testTarget(name: "FluidDashboardTests", dependencies: ["FluidDashboard"]),
     ],
     swiftLanguageModes: [.v5]
