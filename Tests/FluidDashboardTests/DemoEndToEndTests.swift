@@ -186,7 +186,7 @@ final class DemoEndToEndTests: XCTestCase {
             XCTAssertNotEqual(kill(pid, 0), 0, "node pid \(pid) is still running after quit")
         }
         let pgrepOut = NSTemporaryDirectory() + "fluid-e2e-pgrep-\(getpid()).out"
-        FileManager.default.createFile(atPath: pgrepOut, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: pgrepOut, contents: nil), "cannot create \(pgrepOut)")
         defer { try? FileManager.default.removeItem(atPath: pgrepOut) }
         let pgrep = Process()
         pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/env")
