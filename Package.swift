@@ -46,10 +46,6 @@ let package = Package(
             "FluidVocabulary", "FluidKernels", "CZlib", "FluidLog",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: kernelFlags + swift6),
-        // Kernel and training benchmarks (`fluid bench kernels`): measuring tools the
-        // libraries never import.
-        .target(name: "FluidBench", dependencies: ["FluidKernels", "FluidModel"],
-                swiftSettings: kernelFlags + swift6),
         // JSON with ordered keys (session log lines, safetensors header strings) and the
         // session log's records and reader, shared by the writer (FluidCluster) and the
         // dashboard's replay; no dependencies, like FluidDashboard.
@@ -69,6 +65,10 @@ let package = Package(
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: swift6),
+        // Benchmarks (`fluid bench kernels|cluster|paper`), the paper's report and chart:
+        // measuring tools the libraries never import.
+        .target(name: "FluidBench", dependencies: ["FluidKernels", "FluidModel", "FluidCluster", "FluidTransport"],
+                swiftSettings: kernelFlags + swift6),
         .target(name: "FluidDashboard", dependencies: ["FluidVocabulary", "FluidLog"], swiftSettings: swift6),
         .target(name: "FluidTerminal", dependencies: ["CNCurses", "FluidDashboard"], swiftSettings: swift6),
         .executableTarget(name: "fluid", dependencies: [

@@ -19,7 +19,7 @@ import FluidKernels
 ///
 /// An engine owns its scratch buffers: use it from one thread at a time (make one engine
 /// per thread or per in-flight batch: a SubnetEngine is ~20 KB, a JointEngine ~2 MB at maxBatch 64).
-public final class JointEngine {
+package final class JointEngine {
     package let role: Role
     package let subnet: Subnet
     package let maxBatch: Int

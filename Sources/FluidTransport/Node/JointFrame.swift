@@ -6,11 +6,11 @@ import NIOCore
 /// (`Message.jointActivationsHead`), then the own activations packed by the engine straight
 /// into the frame buffer, without a [Float] array and the encoder's copy of it on the event
 /// loop (~800 KB per batch of 128 after conv1).
-public enum JointFrame {
+package enum JointFrame {
     static let allocator = ByteBufferAllocator()
 
     /// Frame of `e`'s own activations after layer `l` (1 or 2) for joint batch `batch`.
-    public static func activations(batch: UInt64, layer l: Int, engine e: JointEngine) -> ByteBuffer {
+    package static func activations(batch: UInt64, layer l: Int, engine e: JointEngine) -> ByteBuffer {
         let floats = e.activationCount(after: l, channels: e.ownChannels.count), bytes = floats * 4
         let head = Message.jointActivationsHead(batch: batch, layer: l, floats: floats)
         var buf = allocator.buffer(capacity: head.count + bytes)
