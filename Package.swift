@@ -88,11 +88,20 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], swiftSettings: swift6),
+        .testTarget(name: "FluidDashboardTests", dependencies: ["FluidDashboard"], swiftSettings: swift6),
+        // Tests that run real processes (fluid nodes, `fluid demo` in tmux, network
+        // namespaces, the paper bench): one target, one copy of the helpers that start,
+        // feed and watch them.
+        .testTarget(name: "FluidEndToEndTests", dependencies: [
+            "FluidTransport", "FluidCluster", "FluidModel", "FluidDashboard",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
         ], swiftSettings: swift6),
-        .testTarget(name: "FluidDashboardTests", dependencies: ["FluidDashboard"], swiftSettings: swift6),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -7,8 +7,7 @@ import XCTest
 /// with `tmux capture-pane -p`. Waits have generous deadlines and assert what the
 /// screen shows, never how fast.
 final class DemoEndToEndTests: XCTestCase {
-    static let packageRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = FluidBinary.packageRoot.resolvingSymlinksInPath()
     static let binary = packageRoot.appendingPathComponent(".build/release/fluid").path
 
     /// A private tmux server, so the test neither sees nor disturbs the user's sessions.
