@@ -76,7 +76,8 @@ let package = Package(
             "FluidDashboard", "FluidTerminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], swiftSettings: swift6),
 
         .testTarget(name: "FluidVocabularyTests", dependencies: ["FluidVocabulary"]),
         .testTarget(name: "FluidKernelsTests", dependencies: ["FluidKernels"], swiftSettings: swift6),

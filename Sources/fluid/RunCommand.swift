@@ -4,6 +4,7 @@ import FluidCluster
 import FluidModel
 import FluidTransport
 import Logging
+import NIOConcurrencyHelpers
 
 /// `fluid run --headless`: the cluster without a screen, JSON Lines on stdout (docs/cli.md).
 struct RunCommand: AsyncParsableCommand {
@@ -117,8 +118,8 @@ struct RunCommand: AsyncParsableCommand {
 
 /// Writes each line to stdout and the log file, flushed per line (a crash leaves a valid
 /// prefix). Thread-safe: the controller calls it from its loop, `run` from the main thread.
-final class JSONLinesWriter: @unchecked Sendable {
-    private let lock = NSLock()
+final class JSONLinesWriter: Sendable {
+    private let lock = NIOLock()
     private let file: FileHandle?
 
     init(logPath: String?) throws {
@@ -134,9 +135,10 @@ final class JSONLinesWriter: @unchecked Sendable {
 
     func write(_ v: JSONValue) {
         let line = v.serialized() + "\n"
-        lock.lock(); defer { lock.unlock() }
-        FileHandle.standardOutput.write(Data(line.utf8))
-        file?.write(Data(line.utf8))
+        lock.withLock {
+            FileHandle.standardOutput.write(Data(line.utf8))
+            file?.write(Data(line.utf8))
+        }
     }
 }
 
