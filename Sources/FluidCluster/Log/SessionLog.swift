@@ -203,6 +203,11 @@ public struct SessionEvent: Sendable, Equatable {
         /// The cluster restarted on another kind's weight file (its SHA-256; "" if unreadable).
         case kind(ModelKind, weightsSHA256: String)
         case message(String)
+        /// The adaptive runtime asks the leader for `wanted` (nil: the failure table), with
+        /// the reason and the figures that decided it (issue 14).
+        case adapt(wanted: Plan?, policy: String, reason: String, numbers: [String: Double])
+        /// A device's measured speed changed: `factor` K for `SLOW ×K`, nil when normal again.
+        case speed(Role, factor: Double?, reason: String)
     }
 
     public var t: Double
@@ -216,6 +221,7 @@ public struct SessionEvent: Sendable, Equatable {
         case .fault(let f):
             o += [("event", "fault"), ("action", .string(f.action.rawValue)), ("device", .string(f.device.rawValue))]
             if let l = f.link { o.append(("link", .string(l.rawValue))) }
+            if let k = f.factor { o.append(("factor", .number(k, digits: 2))) }
         case .deviceDown(let d, let cause, let by, let detect):
             o += [("event", "device-down"), ("device", .string(d.rawValue)), ("cause", .string(cause)),
                   ("detected_by", .string(by)), ("detect_ms", ms(detect))]
@@ -232,6 +238,13 @@ public struct SessionEvent: Sendable, Equatable {
             o += [("event", "kind"), ("kind", .string(k.rawValue)), ("weights_sha256", .string(sha))]
         case .message(let m):
             o += [("event", "message"), ("message", .string(m))]
+        case .adapt(let wanted, let policy, let reason, let numbers):
+            o += [("event", "adapt"), ("wanted", wanted.map { .string($0.rawValue) } ?? .null), ("policy", .string(policy)),
+                  ("reason", .string(reason)),
+                  ("numbers", .object(numbers.keys.sorted().map { ($0, .number(numbers[$0]!, digits: 4)) }))]
+        case .speed(let d, let factor, let reason):
+            o += [("event", "speed"), ("device", .string(d.rawValue)), ("state", .string(factor == nil ? "normal" : "slow")),
+                  ("factor", factor.map { .number($0, digits: 2) } ?? .null), ("reason", .string(reason))]
         }
         return .object(o)
     }

@@ -277,7 +277,7 @@ public final class ClusterController: @unchecked Sendable {
             case .resume:
                 p.signal(SIGCONT)
                 self.faults.awaitingRecovery[fault.device] = .init(action: .resume, at: at)
-            case .revive, .cut, .heal:
+            case .revive, .cut, .heal, .slow, .unslow:
                 break
             }
             self.emit(.fault(fault))
