@@ -6,7 +6,7 @@ import FluidModel
 import FluidTransport
 import Logging
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: kernels (single-thread SIMD core), cluster, paper (Fig. 2 online).",
@@ -63,7 +63,7 @@ struct BenchCommand: ParsableCommand {
         try CLICheck.range("--frames", frames, 1...CLICheck.maxWindow)
     }
 
-    func run() throws {
+    func run() async throws {
         switch suite {
         case .kernels:
             let report = KernelBench.run(rounds: rounds ?? 3)
@@ -75,9 +75,9 @@ struct BenchCommand: ParsableCommand {
                 print(KernelBench.table(report), terminator: "")
             }
         case .paper:
-            try runPaper()
+            try await runPaper()
         case .cluster:
-            try runCluster()
+            try await runCluster()
         }
     }
 
@@ -104,7 +104,7 @@ struct BenchCommand: ParsableCommand {
         FileHandle.standardError.write(Data("  \(line)\n".utf8))
     }
 
-    func runPaper() throws {
+    func runPaper() async throws {
         var o = PaperBench.Options(base: try baseConfig())
         o.kinds = try kinds.split(separator: ",").map {
             guard let k = ModelKind(rawValue: $0.trimmingCharacters(in: .whitespaces)) else {
@@ -132,7 +132,7 @@ struct BenchCommand: ParsableCommand {
         o.rounds = max(1, rounds ?? 2)
         o.progress = BenchCommand.progress
         BenchCommand.progress("bench paper: \(o.kinds.count) kinds × \(o.links.count) links × 4 scenarios; load average \(BenchMachine.loadAverage().map { String($0) } ?? "?")")
-        let report = PaperBench.run(o)
+        let report = await PaperBench.run(o)
         if !out.isEmpty {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try report.jsonData().write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("paper.json")))
@@ -150,7 +150,7 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    func runCluster() throws {
+    func runCluster() async throws {
         var o = ClusterBench.Options(base: try baseConfig())
         if let w = warmup { o.warmup = max(0, w) }
         if let w = window { o.window = max(0.2, w) }
@@ -158,7 +158,7 @@ struct BenchCommand: ParsableCommand {
         if noPin { o.pinNodes = false }
         o.progress = BenchCommand.progress
         let report: ClusterBench.Report
-        do { report = try ClusterBench.run(o) } catch { throw ValidationError("bench cluster: \(error)") }
+        do { report = try await ClusterBench.run(o) } catch { throw ValidationError("bench cluster: \(error)") }
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]

@@ -29,7 +29,7 @@ final class ClusterDashboardDriver: DashboardDriver {
     private var failureText: String?
     private var intents = FaultIntents()
     private var kinds = KindQueue()
-    private var kindThread: Thread?
+    private var kindSwitch: Task<Void, Never>?
     private var messages: [String] = []
     /// Devices that went down without a fault of ours (cleared when they come back).
     private var unexpectedlyDown: Set<Role> = []
@@ -70,20 +70,24 @@ final class ClusterDashboardDriver: DashboardDriver {
         config.nodeOutput = .directory(nodeLogDirectory)
         config.logger = logger
         if let d = tlsDirectory { try config.useTLS(directory: d, createIfMissing: true) }
-        controller = try ClusterController(config: config)
-        controller.onEvent = { [weak self] e in self?.received(e) }
-        controller.onSample = { [weak self] s in self?.received(s) }
+        // The callbacks reach this driver through a relay: they are given to the
+        // controller before `self` exists.
+        let relay = Relay()
+        controller = try ClusterController(config: config, onEvent: { relay.driver?.received($0) },
+                                           onSample: { relay.driver?.received($0) })
+        relay.driver = self
+        let c = controller
         do {
-            try controller.start()
+            try runBlocking { try await c.start() }
         } catch {
-            controller.stop(drainTimeout: 0)
+            _ = try? runBlocking { await c.stop(drainTimeout: 0) }
             throw error
         }
     }
 
     // MARK: controller → dashboard
 
-    private func received(_ e: SessionEvent) {
+    fileprivate func received(_ e: SessionEvent) {
         lock.lock(); defer { lock.unlock() }
         let line = e.json.serialized()
         writeLog(line)
@@ -110,7 +114,7 @@ final class ClusterDashboardDriver: DashboardDriver {
         if events.count > 500 { events.removeFirst(events.count - 500) }
     }
 
-    private func received(_ s: Sample) {
+    fileprivate func received(_ s: Sample) {
         lock.lock(); defer { lock.unlock() }
         writeLog(s.json.serialized())
         if let a = s.accuracy { append(&accuracyHistory, a) }
@@ -294,12 +298,12 @@ final class ClusterDashboardDriver: DashboardDriver {
     /// dashboard's thread, so the screen keeps drawing meanwhile. Kinds asked for
     /// meanwhile follow in turn; then the faults the user had injected are put back.
     private func startKindSwitch(to kind: ModelKind) {
-        let thread = Thread { [weak self] in
+        let task = Task.detached { [weak self] in
             guard let self else { return }
             var next: ModelKind? = kind
             while let k = next {
                 do {
-                    try self.controller.setKind(k)
+                    try await self.controller.setKind(k)
                 } catch {
                     self.logger.error("switching to \(k.rawValue) failed: \(error)")
                     self.note("switching to \(k.rawValue) failed: \(error)", .failure)
@@ -315,8 +319,7 @@ final class ClusterDashboardDriver: DashboardDriver {
             }
             self.tell("running \(self.controller.kind.title)")
         }
-        lock.withLock { kindThread = thread }
-        thread.start()
+        lock.withLock { kindSwitch = task }
     }
 
     // MARK: recording
@@ -371,11 +374,14 @@ final class ClusterDashboardDriver: DashboardDriver {
         lock.lock()
         if stopped { lock.unlock(); return }
         stopped = true
-        let switching = kindThread
+        let switching = kindSwitch
         lock.unlock()
         // A kind switch in progress finishes (or times out) before the nodes are stopped.
-        while let t = switching, t.isExecuting { usleep(20_000) }
-        let summary = controller.stop(drainTimeout: 3)
+        let c = controller
+        let summary = (try? runBlocking { () async -> SessionSummary in
+            await switching?.value
+            return await c.stop(drainTimeout: 3)
+        }) ?? c.summaryNow()
         lock.lock()
         writeLog(summary.json.serialized())
         try? sessionLog?.close()
@@ -387,6 +393,26 @@ final class ClusterDashboardDriver: DashboardDriver {
             + "lost \(summary.lost), accuracy \(acc), \(summary.failovers.count) failover(s)"
     }
 }
+
+/// Forwards the controller's callbacks to the driver once it exists.
+private final class Relay {
+    weak var driver: ClusterDashboardDriver?
+}
+
+/// Runs async work to its end from a thread that may block — the dashboard's (the main
+/// thread) or start-up before curses — never from an event loop or the cooperative pool.
+func runBlocking<T>(_ body: @escaping () async throws -> T) throws -> T {
+    let outcome = Outcome<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        do { outcome.result = .success(try await body()) } catch { outcome.result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return try outcome.result!.get()
+}
+
+private final class Outcome<T> { var result: Result<T, Error>? }
 
 struct DemoError: Error, CustomStringConvertible {
     let description: String

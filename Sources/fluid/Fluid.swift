@@ -3,7 +3,7 @@ import Foundation
 import FluidKernels
 
 @main
-struct Fluid: ParsableCommand {
+struct Fluid: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fluid",
         abstract: "Fluid Dynamic DNNs: distributed MNIST inference that survives a device failure.",
@@ -16,13 +16,13 @@ struct Fluid: ParsableCommand {
 
     /// Refuse, with a clear message, a CPU that lacks what the kernels were built for
     /// (Package.swift sets the target CPU) instead of dying on an illegal instruction.
-    static func main() {
+    static func main() async {
         if let problem = CPUFeatures.checkSupported() {
             FileHandle.standardError.write(Data("fluid: \(problem)\n".utf8))
             Foundation.exit(2)
         }
         refuseUnknownSubcommand()
-        main(nil)
+        await main(nil)
     }
 
     /// `demo` takes no positional argument, so a bare word first is a mistyped

@@ -6,7 +6,7 @@ import FluidTransport
 import Logging
 
 /// `fluid node`: one device of the two-device cluster (docs/cli.md).
-struct NodeCommand: ParsableCommand {
+struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Run one device (Master or Worker) of the cluster.",
@@ -32,7 +32,7 @@ struct NodeCommand: ParsableCommand {
         if let b = linkBandwidth { try CLICheck.range("--link-bandwidth", b, 0.001...1_000_000, unit: "Mbit/s") }
     }
 
-    func run() throws {
+    func run() async throws {
         // SIGUSR1 / SIGUSR2 cut and heal the peer link (NodeServer.installCutSignals); until
         // the server installs its handlers they must not kill the process (their default).
         signal(SIGUSR1, SIG_IGN)
@@ -54,16 +54,16 @@ struct NodeCommand: ParsableCommand {
         if linkLatency > 0 { config.jointSlots = 4 }
         // Runtime failures (an unreadable weight file, a port in use) are errors with their
         // reason and exit 1, not usage mistakes.
-        let server: NodeServer
-        do { server = try NodeServer(config: config, logger: logger) } catch {
+        let node: FluidNode
+        do { node = try FluidNode(config: config, logger: logger) } catch {
             throw CommandFailure(error)
         }
         if exitWithParent { ParentWatch.exitWhenOrphaned(logger: logger) }
-        do { try server.start() } catch {
-            server.shutdown()
+        do { try await node.start() } catch {
+            await node.shutdown()
             throw CommandFailure(error)
         }
-        try server.wait()
+        try await node.run()
     }
 }
 

@@ -6,7 +6,7 @@ import FluidTransport
 import Logging
 
 /// `fluid run --headless`: the cluster without a screen, JSON Lines on stdout (docs/cli.md).
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the two-device cluster headless and print a JSON Lines session log.",
@@ -59,7 +59,7 @@ struct RunCommand: ParsableCommand {
         do { _ = try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth) } catch { throw ValidationError("\(error)") }
     }
 
-    func run() throws {
+    func run() async throws {
         let k = ModelKind(rawValue: kind)!
         let schedule = try FaultSpec.parse(faults)
         guard let dir = data ?? MNIST.defaultDirectory() else {
@@ -86,29 +86,32 @@ struct RunCommand: ParsableCommand {
         do { sha = try ModelFile.load(path: weightsPath).sha256 } catch { throw CommandFailure(error) }
 
         let out = try JSONLinesWriter(logPath: log)
-        let controller = try ClusterController(config: config)
-        controller.onEvent = { out.write($0.json) }
-        controller.onSample = { out.write($0.json) }
-        SignalStop.install()
+        let controller = try ClusterController(config: config, onEvent: { out.write($0.json) }, onSample: { out.write($0.json) })
+        let stop = SignalStop()
 
         out.write(SessionHeader(kind: k, mode: config.mode, rate: rate, duration: duration, faults: faults,
                                 weightsSHA256: sha, extra: [("weights", .string(weightsPath)),
                                                             ("batch", .int(batch)), ("window", .int(window))]).json)
-        do { try controller.start() } catch {
-            controller.stop(drainTimeout: 0)
+        do { try await controller.start() } catch {
+            await controller.stop(drainTimeout: 0)
             throw CommandFailure(error)
         }
-        let t0 = Date()
-        var pending = schedule[...]
-        while Date().timeIntervalSince(t0) < duration, !SignalStop.requested {
-            let elapsed = Date().timeIntervalSince(t0)
-            while let f = pending.first, f.at <= elapsed {
-                controller.inject(f.fault)
-                pending = pending.dropFirst()
+        // The faults at their times, until --duration or SIGINT / SIGTERM, whichever first.
+        let t0 = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            let signals = stop.stream
+            group.addTask { for await _ in signals { return } }
+            group.addTask {
+                for f in schedule {
+                    do { try await Task.sleep(until: t0 + .seconds(f.at), clock: .continuous) } catch { return }
+                    controller.inject(f.fault)
+                }
+                try? await Task.sleep(until: t0 + .seconds(duration), clock: .continuous)
             }
-            usleep(2_000)
+            await group.next()
+            group.cancelAll()
         }
-        let summary = controller.stop()
+        let summary = await controller.stop()
         out.write(summary.json)
         if summary.lost != 0 { throw ExitCode(3) }
     }
@@ -140,17 +143,22 @@ final class JSONLinesWriter: @unchecked Sendable {
 }
 
 /// SIGINT / SIGTERM end the run early but orderly: nodes stopped, summary printed.
-enum SignalStop {
-    nonisolated(unsafe) static var requested = false
-    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+struct SignalStop {
+    /// Yields each SIGINT / SIGTERM.
+    let stream: AsyncStream<Int32>
+    /// Kept alive as long as this value.
+    private let sources: [DispatchSourceSignal]
 
-    static func install() {
-        for sig in [SIGINT, SIGTERM] {
+    init() {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        self.stream = stream
+        sources = [SIGINT, SIGTERM].map { sig in
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { requested = true }
+            s.setEventHandler { continuation.yield(sig) }
             s.resume()
-            sources.append(s)
+            return s
         }
     }
+
 }

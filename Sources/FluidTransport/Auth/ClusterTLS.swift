@@ -15,7 +15,7 @@ import X509
 /// client that checks the server's. Host names are not checked — nodes are addressed by IP
 /// and the identity that matters is the role — the role is checked instead
 /// (`TLSRoleCheck`) on both sides of every connection.
-public final class ClusterTLS: @unchecked Sendable {  // immutable after init; NIOSSLContext is thread-safe
+public final class ClusterTLS: Sendable {
     public let role: PeerRole
     public let directory: String
     let serverContext: NIOSSLContext

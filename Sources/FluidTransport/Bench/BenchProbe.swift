@@ -34,23 +34,24 @@ public enum BenchProbe {
         public var description: String { "timed out waiting for \(what)" }
     }
 
-    /// Polls `snapshot()` until `ok` holds, or throws after `timeout` seconds.
+    /// Waits until `ok` holds for the cluster (checked on the controller's loop every
+    /// tick), or throws after `timeout` seconds.
     public static func wait(_ c: ClusterController, for what: String, timeout: Double,
-                            _ ok: (ClusterSnapshot) -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if ok(c.snapshot()) { return }
-            usleep(10_000)
+                            _ ok: @escaping @Sendable (ClusterSnapshot) -> Bool) async throws {
+        do {
+            try await c.wait(until: ok, timeout: timeout) { s in
+                "\(what) (plan \(s.plan.rawValue), master \(s.master.state.rawValue), worker \(s.worker.state.rawValue))"
+            }
+        } catch ClusterError.startTimeout(let why) {
+            throw Timeout(what: why)
         }
-        let s = c.snapshot()
-        throw Timeout(what: "\(what) (plan \(s.plan.rawValue), master \(s.master.state.rawValue), worker \(s.worker.state.rawValue))")
     }
 
     /// Waits until the devices in `down` are declared down, the others up, and the leader
     /// announced `plan`. A plan of `.none` also counts when the source answers unavailable
     /// by itself because no device set can serve.
-    public static func waitForPlan(_ c: ClusterController, _ plan: Plan, down: Set<Role> = [], timeout: Double = 10) throws {
-        try wait(c, for: "plan \(plan.rawValue)", timeout: timeout) { s in
+    public static func waitForPlan(_ c: ClusterController, _ plan: Plan, down: Set<Role> = [], timeout: Double = 10) async throws {
+        try await wait(c, for: "plan \(plan.rawValue)", timeout: timeout) { s in
             for r in Role.allCases {
                 let isUp = s.device(r).state == .up
                 if down.contains(r) == isUp { return false }
@@ -63,22 +64,23 @@ public enum BenchProbe {
     /// window until `accuracyImages` predictions were seen or `accuracyCap` seconds passed
     /// since the window began.
     public static func measure(_ c: ClusterController, warmup: Double, window: Double,
-                               accuracyImages: Int, accuracyCap: Double) -> WindowMeasurement {
-        sleep(seconds: warmup)
+                               accuracyImages: Int, accuracyCap: Double) async -> WindowMeasurement {
+        await sleep(seconds: warmup)
         let s0 = c.snapshot()
         let t0 = Date()
         let cpu0 = CPUClock.read(pids: s0.master.pid, s0.worker.pid)
-        sleep(seconds: window)
+        await sleep(seconds: window)
         let s1 = c.snapshot()
         let dt = Date().timeIntervalSince(t0)
         let cpu1 = CPUClock.read(pids: s0.master.pid, s0.worker.pid)
         let predicted = s1.predicted - s0.predicted
-        var last = s1
         // A stopped plan predicts nothing: no point waiting for its accuracy.
-        while predicted > 0, last.predicted - s0.predicted < accuracyImages, Date().timeIntervalSince(t0) < accuracyCap {
-            usleep(50_000)
-            last = c.snapshot()
+        let remaining = accuracyCap - Date().timeIntervalSince(t0)
+        if predicted > 0, s1.predicted - s0.predicted < accuracyImages, remaining > 0 {
+            let enough = s0.predicted + accuracyImages
+            try? await c.wait(until: { $0.predicted >= enough }, timeout: remaining) { _ in "accuracy images" }
         }
+        let last = c.snapshot()
         let unavailable = s1.unavailable - s0.unavailable
         let accPredicted = last.predicted - s0.predicted
         let accCorrect = last.correct - s0.correct
@@ -96,9 +98,9 @@ public enum BenchProbe {
             disturbed: s1.failovers.count != s0.failovers.count || s1.plan != s0.plan || s1.planEpoch != s0.planEpoch)
     }
 
-    static func sleep(seconds: Double) {
+    static func sleep(seconds: Double) async {
         guard seconds > 0 else { return }
-        usleep(UInt32(min(seconds, 4000) * 1e6))
+        try? await Task.sleep(nanoseconds: UInt64(min(seconds, 4000) * 1e9))
     }
 }
 

@@ -80,7 +80,7 @@ public enum ClusterBench {
         }
     }
 
-    public static func run(_ o: Options) throws -> Report {
+    public static func run(_ o: Options) async throws -> Report {
         var machine = BenchMachine.current()
         let date = ISO8601DateFormatter().string(from: Date())
         var config = o.base
@@ -93,7 +93,7 @@ public enum ClusterBench {
         // Cluster A: ha-100 → ht-50+u50 → solo-50 (Worker killed).
         config.mode = .ha
         let a = try ClusterController(config: config)
-        try a.start()
+        try await a.start()
         if o.pinNodes { CorePinning.pinNodes(a) }
         for (step, plan) in [(0, Plan.ha100), (1, .ht), (2, .solo50)] {
             switch step {
@@ -101,19 +101,19 @@ public enum ClusterBench {
             case 2: a.inject(Fault(.kill, .worker))
             default: break
             }
-            try BenchProbe.waitForPlan(a, plan, down: step == 2 ? [.worker] : [])
-            plans.append(row(plan, a, o))
+            try await BenchProbe.waitForPlan(a, plan, down: step == 2 ? [.worker] : [])
+            plans.append(await row(plan, a, o))
         }
-        lost.append(a.stop().lost)
+        lost.append(await a.stop().lost)
         // Cluster B: solo-u50 (Master killed).
         config.mode = .ht
         let b = try ClusterController(config: config)
-        try b.start()
+        try await b.start()
         if o.pinNodes { CorePinning.pinNodes(b) }
         b.inject(Fault(.kill, .master))
-        try BenchProbe.waitForPlan(b, .soloU50, down: [.master])
-        plans.append(row(.soloU50, b, o))
-        lost.append(b.stop().lost)
+        try await BenchProbe.waitForPlan(b, .soloU50, down: [.master])
+        plans.append(await row(.soloU50, b, o))
+        lost.append(await b.stop().lost)
 
         let weights = try ModelFile.load(path: config.weightsPath(for: .fluid)).weights
         let one100 = singleDevice(weights, .s100, config.testSet, seconds: o.window)
@@ -126,14 +126,14 @@ public enum ClusterBench {
         // Fault cycles on a Fluid HA cluster.
         config.mode = .ha
         let c = try ClusterController(config: config)
-        try c.start()
+        try await c.start()
         var stats: [FaultStats] = []
         for device in Role.allCases {
             for action in [Fault.Action.kill, .hang] {
-                stats.append(faultCycles(c, device: device, action: action, repeats: o.faultRepeats, progress: o.progress))
+                stats.append(await faultCycles(c, device: device, action: action, repeats: o.faultRepeats, progress: o.progress))
             }
         }
-        let summary = c.stop()
+        let summary = await c.stop()
         lost.append(summary.lost)
         machine.loadEnd = BenchMachine.loadAverage()
         return Report(date: date, machine: machine, command: o.command, plans: plans, missingPlans: [Plan.ha75.rawValue],
@@ -142,8 +142,8 @@ public enum ClusterBench {
                       faults: stats, sourceCPUShare: summary.sourceCPUShare, lost: lost)
     }
 
-    static func row(_ plan: Plan, _ c: ClusterController, _ o: Options) -> PlanRow {
-        let m = BenchProbe.measure(c, warmup: o.warmup, window: o.window, accuracyImages: 0, accuracyCap: 0)
+    static func row(_ plan: Plan, _ c: ClusterController, _ o: Options) async -> PlanRow {
+        let m = await BenchProbe.measure(c, warmup: o.warmup, window: o.window, accuracyImages: 0, accuracyCap: 0)
         let r = PlanRow(plan: m.plan, imgPerS: m.imagesPerSecond, accuracy: m.accuracy, cpuSource: m.cpuSource,
                         cpuMaster: m.cpuMaster, cpuWorker: m.cpuWorker)
         o.progress?("\(plan.rawValue): \(PaperChecks.fmt(r.imgPerS)) img/s (ran \(r.plan)), cpu src \(PaperChecks.fmt(r.cpuSource, 2))")
@@ -153,16 +153,16 @@ public enum ClusterBench {
     /// `repeats` × (fault, wait for the failover to answer, revive/resume, wait for the full
     /// plan again).
     static func faultCycles(_ c: ClusterController, device: Role, action: Fault.Action, repeats: Int,
-                            progress: ((String) -> Void)?) -> FaultStats {
+                            progress: ((String) -> Void)?) async -> FaultStats {
         var detect: [Double] = [], resume: [Double] = [], redeploy: [Double] = [], errors: [String] = []
         let full = Planner.plan(kind: c.kind, alive: [.master, .worker], mode: .ha)
         for _ in 0..<repeats {
             do {
-                try BenchProbe.waitForPlan(c, full, timeout: 10)
-                usleep(300_000)
+                try await BenchProbe.waitForPlan(c, full, timeout: 10)
+                try await Task.sleep(nanoseconds: 300_000_000)
                 let before = c.snapshot()
                 c.inject(Fault(action, device))
-                try BenchProbe.wait(c, for: "failover of \(device.rawValue)", timeout: 5) { s in
+                try await BenchProbe.wait(c, for: "failover of \(device.rawValue)", timeout: 5) { s in
                     s.failovers.count > before.failovers.count && s.failovers.last?.resumeMs != nil
                 }
                 if let f = c.snapshot().failovers.last {
@@ -170,7 +170,7 @@ public enum ClusterBench {
                     if let r = f.resumeMs { resume.append(r) }
                 }
                 c.inject(Fault(action == .kill ? .revive : .resume, device))
-                try BenchProbe.wait(c, for: "recovery of \(device.rawValue)", timeout: 5) { s in
+                try await BenchProbe.wait(c, for: "recovery of \(device.rawValue)", timeout: 5) { s in
                     s.recoveries.count > before.recoveries.count
                 }
                 if let r = c.snapshot().recoveries.last { redeploy.append(r.redeployMs) }

@@ -36,7 +36,7 @@ public enum PaperBench {
         public init(base: ClusterConfig) { self.base = base }
     }
 
-    public static func run(_ o: Options) -> PaperReport {
+    public static func run(_ o: Options) async -> PaperReport {
         let started = Date()
         var machine = BenchMachine.current()
         var rows: [PaperRow] = []
@@ -51,12 +51,12 @@ public enum PaperBench {
                     // The Worker's SIGKILL ends cluster A, so the both-alive rows come first.
                     let groupA = [PaperScenario.bothHA, .bothHT, .masterOnly].filter(wanted.contains)
                     if !groupA.isEmpty {
-                        let (r, l) = runCluster(kind: kind, link: link, scenarios: groupA, o: ro)
+                        let (r, l) = await runCluster(kind: kind, link: link, scenarios: groupA, o: ro)
                         rows = merge(rows, r)
                         lost["\(kind.rawValue)/\(link.name)/A\(round + 1)"] = l
                     }
                     if wanted.contains(.workerOnly) {
-                        let (r, l) = runCluster(kind: kind, link: link, scenarios: [.workerOnly], o: ro)
+                        let (r, l) = await runCluster(kind: kind, link: link, scenarios: [.workerOnly], o: ro)
                         rows = merge(rows, r)
                         lost["\(kind.rawValue)/\(link.name)/B\(round + 1)"] = l
                     }
@@ -108,7 +108,7 @@ public enum PaperBench {
 
     /// One cluster run over `scenarios` (in the order both-ha, both-ht, master-only, or
     /// worker-only alone). Returns its rows and its `lost` count.
-    static func runCluster(kind: ModelKind, link: BenchLink, scenarios: [PaperScenario], o: Options) -> ([PaperRow], Int?) {
+    static func runCluster(kind: ModelKind, link: BenchLink, scenarios: [PaperScenario], o: Options) async -> ([PaperRow], Int?) {
         var config = o.base
         config.kind = kind
         config.link = link.shape
@@ -125,7 +125,7 @@ public enum PaperBench {
         let c: ClusterController
         do {
             c = try ClusterController(config: config)
-            try c.start()
+            try await c.start()
             if o.pinNodes { CorePinning.pinNodes(c) }
         } catch {
             failAll(0, "\(error)")
@@ -137,22 +137,22 @@ public enum PaperBench {
                 switch s {
                 case .bothHA:
                     c.setMode(.ha)
-                    try BenchProbe.waitForPlan(c, plan)
+                    try await BenchProbe.waitForPlan(c, plan)
                 case .bothHT:
                     c.setMode(.ht)
-                    try BenchProbe.waitForPlan(c, plan)
+                    try await BenchProbe.waitForPlan(c, plan)
                 case .masterOnly:
                     c.inject(Fault(.kill, .worker))
-                    try waitStopped(c, plan, down: [.worker])
+                    try await waitStopped(c, plan, down: [.worker])
                 case .workerOnly:
                     c.inject(Fault(.kill, .master))
-                    try waitStopped(c, plan, down: [.master])
+                    try await waitStopped(c, plan, down: [.master])
                 }
             } catch {
                 failAll(i, "\(error)")
                 break
             }
-            var m = BenchProbe.measure(c, warmup: o.warmup, window: o.window,
+            var m = await BenchProbe.measure(c, warmup: o.warmup, window: o.window,
                                        accuracyImages: o.accuracyImages, accuracyCap: o.accuracyCap)
             var retried = false
             if m.disturbed {
@@ -160,8 +160,8 @@ public enum PaperBench {
                 // on a loaded machine, say); the row says so.
                 o.progress?("\(link.name) \(kind.rawValue) \(s.rawValue): plan changed during the window (\(m.plan)); measuring again")
                 let down = Set(Role.allCases).subtracting(s.alive)
-                if (try? waitStopped(c, plan, down: down)) != nil {
-                    m = BenchProbe.measure(c, warmup: o.warmup, window: o.window,
+                if (try? await waitStopped(c, plan, down: down)) != nil {
+                    m = await BenchProbe.measure(c, warmup: o.warmup, window: o.window,
                                            accuracyImages: o.accuracyImages, accuracyCap: o.accuracyCap)
                     retried = true
                 }
@@ -173,20 +173,20 @@ public enum PaperBench {
             rows.append(row)
             o.progress?(progressLine(row))
         }
-        let summary = c.stop()
+        let summary = await c.stop()
         for i in rows.indices where rows[i].error == nil { rows[i].lost = summary.lost }
         return (rows, summary.lost)
     }
 
     /// Like `waitForPlan`, but a `.none` plan is also reached when the survivor never
     /// announces one: the source then answers unavailable by itself.
-    static func waitStopped(_ c: ClusterController, _ plan: Plan, down: Set<Role>) throws {
-        guard plan == .none else { return try BenchProbe.waitForPlan(c, plan, down: down) }
-        try BenchProbe.wait(c, for: "\(down.map(\.rawValue).sorted()) down", timeout: 10) { s in
+    static func waitStopped(_ c: ClusterController, _ plan: Plan, down: Set<Role>) async throws {
+        guard plan == .none else { return try await BenchProbe.waitForPlan(c, plan, down: down) }
+        try await BenchProbe.wait(c, for: "\(down.map(\.rawValue).sorted()) down", timeout: 10) { s in
             Role.allCases.allSatisfy { down.contains($0) == (s.device($0).state != .up) }
         }
         // Give the survivor a moment to announce `none`; the measurement shows what happens.
-        try? BenchProbe.waitForPlan(c, .none, down: down, timeout: 1)
+        try? await BenchProbe.waitForPlan(c, .none, down: down, timeout: 1)
     }
 
     static func model(_ kind: ModelKind, _ base: ClusterConfig) -> PaperModel {

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 /// Everything a `ClusterController` needs. Defaults suit `fluid run --headless` on loopback.
-public struct ClusterConfig {
+public struct ClusterConfig: Sendable {
     public var kind: ModelKind
     public var mode: ModeSetting = .ha
     /// Offered input rate, images/s; nil = as fast as the credits allow.
@@ -43,7 +43,7 @@ public struct ClusterConfig {
     public var nodeOutput: NodeOutput = .discard
     public var logger = Logger(label: "fluid.controller")
 
-    public enum NodeOutput: Equatable {
+    public enum NodeOutput: Equatable, Sendable {
         case inherit, discard
         /// `<directory>/node-master.log`, `<directory>/node-worker.log` (appended).
         case directory(String)

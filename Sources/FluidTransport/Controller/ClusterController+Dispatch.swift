@@ -2,7 +2,7 @@ import FluidCluster
 import FluidModel
 
 /// Generating requests, carrying out the source instance's routing, and taking answers.
-extension ClusterController {
+extension SourceShell {
     /// Requests the source may have unanswered before it stops generating (bounded memory
     /// when the offered rate exceeds what the cluster can do).
     var backlogLimit: Int { max(4 * config.batchSize * config.windowBatches, Int((rate ?? 0) * 2)) }

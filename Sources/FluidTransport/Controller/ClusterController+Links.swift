@@ -11,47 +11,51 @@ import NIOPosix
 /// process keeps its socket open; so does a cut link). The source keeps redialing a device
 /// that is down; a hung process still accepts in the kernel, so a connection without a
 /// handshake reply is dropped after `handshakeTimeout` and dialed again.
-extension ClusterController {
+extension SourceShell {
     func dial(_ role: Role) {
         guard !stopped, links[role] == nil, !dialing.contains(role) else { return }
         dialing.insert(role)
         let port = role == .master ? ports.master : ports.worker
-        let cut = sourceCuts[role]!
+        let me = NIOLoopBound(self, eventLoop: loop)
         ClientBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.milliseconds(Int64(config.settings.handshakeTimeout.nanoseconds / 1_000_000)))
+            // The group has one loop: the channel lives on the source's loop.
             .channelInitializer { channel in
-                self.config.hooks.installLink(on: channel, kind: .source, isInitiator: true,
-                                              onMessage: { [weak self] m, l in self?.received(m, on: l) },
-                                              onError: { [weak self] error, l, context in
-                                                  if let l { self?.linkClosed(l, reason: "\(error)") }
-                                                  context.close(promise: nil)
-                                              },
-                                              make: { SourceLink(role: role, channel: channel, counter: $0, openedAt: self.now) }).flatMap { l in
-                    self.links[role] = l
-                    // closeFuture also fires for a connect that failed, so a link never goes stale.
-                    channel.closeFuture.whenComplete { _ in self.linkClosed(l, reason: "connection closed") }
-                    return channel.pipeline.addHandler(LinkCutHandler(cut), position: .first)
-                }
+                channel.eventLoop.makeCompletedFuture { try me.value.setUp(channel: channel, role: role) }
             }
             .connect(host: config.nodeHosts[role] ?? config.host, port: port)
             .whenComplete { result in
-                self.dialing.remove(role)
+                let s = me.value
+                s.dialing.remove(role)
                 switch result {
                 case .success:
-                    self.links[role]?.openedAt = self.now
-                    self.links[role]?.send(.hello(Hello(role: .source, kind: self.config.kind, weightsSHA256: "", nodeID: "source",
-                                                        incarnation: self.startNanos, planEpoch: 0,
-                                                        mode: self.runningMode)))
+                    s.links[role]?.openedAt = s.now
+                    s.links[role]?.send(.hello(Hello(role: .source, kind: s.config.kind, weightsSHA256: "", nodeID: "source",
+                                                     incarnation: s.startNanos, planEpoch: 0, mode: s.runningMode)))
                 case .failure:
-                    self.redialLater(role)
+                    s.redialLater(role)
                 }
             }
     }
 
+    func setUp(channel: Channel, role: Role) throws {
+        let l = try config.hooks.installLink(on: channel, kind: .source, isInitiator: true,
+                                             onMessage: { [weak self] m, l in self?.received(m, on: l) },
+                                             onError: { [weak self] error, l, context in
+                                                 if let l { self?.linkClosed(l, reason: "\(error)") }
+                                                 context.close(promise: nil)
+                                             },
+                                             make: { SourceLink(role: role, channel: channel, counter: $0, openedAt: now) })
+        links[role] = l
+        // closeFuture also fires for a connect that failed, so a link never goes stale.
+        channel.closeFuture.assumeIsolated().whenComplete { [weak self] _ in self?.linkClosed(l, reason: "connection closed") }
+        try channel.pipeline.syncOperations.addHandler(LinkCutHandler(sourceCuts[role]!), position: .first)
+    }
+
     func redialLater(_ role: Role) {
         guard !stopped else { return }
-        loop.scheduleTask(in: .nanoseconds(Int64(config.settings.reconnectInterval.nanoseconds))) { self.dial(role) }
+        loop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(config.settings.reconnectInterval.nanoseconds))) { self.dial(role) }
     }
 
     func received(_ m: Message, on l: SourceLink) {
@@ -125,6 +129,7 @@ extension ClusterController {
         generate()
         pump()
         checkWaiters()
+        publish()
     }
 
     /// The plan served changed (the source instance's view).

@@ -2,7 +2,7 @@ import FluidCluster
 import FluidModel
 
 /// Samples, events, snapshot and summary.
-extension ClusterController {
+extension SourceShell {
     func emit(_ kind: SessionEvent.Kind) {
         guard !stopped else { return }
         let e = SessionEvent(t: max(0, t), kind)
@@ -10,6 +10,7 @@ extension ClusterController {
         if events.count > 500 { events.removeFirst(events.count - 500) }
         logger.info("\(e.json.serialized())")
         onEvent?(e)
+        publish(force: true)
     }
 
     func deviceState(_ r: Role) -> DeviceState {
@@ -106,44 +107,28 @@ extension ClusterController {
                               sourceCPUShare: duration > 0 ? cpu / duration : nil)
     }
 
-    /// The summary so far, for a recording that ends while the cluster keeps running:
-    /// requests in flight are counted as `outstanding`, not lost.
-    public func summaryNow() -> SessionSummary {
-        onLoop {
-            var s = self.summary(duration: self.t)
-            s.outstanding = self.tracker.outstanding
-            return s
-        }
-    }
-
-    /// Every event since the start (up to the last 500), oldest first: a recording
-    /// started later begins with them.
-    public func eventsSoFar() -> [SessionEvent] { onLoop { self.events } }
-
-    /// The cluster now; cheap (a copy made on the loop).
-    public func snapshot() -> ClusterSnapshot {
-        onLoop {
-            let serving = self.served
-            var snap = ClusterSnapshot(t: self.t, kind: self.config.kind, modeSetting: self.modeSetting, runningMode: self.runningMode,
-                            weightsSHA256: self.nodeWeights[.master] ?? self.nodeWeights[.worker],
-                            weightsPath: self.config.weightsPath(for: self.config.kind),
-                            plan: self.source.served, planEpoch: self.source.servedEpoch ?? 0,
-                            leader: self.servedLeader, rate: self.rate,
-                            servedPlan: serving.plan, health: serving.health, liveLeader: serving.leader,
-                            master: self.liveDevice(.master), worker: self.liveDevice(.worker),
-                            lastSample: self.samples.last, throughputHistory: self.samples.map(\.throughput),
-                            sent: self.tracker.sent, answered: self.tracker.answered, predicted: self.tracker.predicted,
-                            unavailable: self.tracker.unavailable, correct: self.correct, outstanding: self.tracker.outstanding,
-                            recentEvents: Array(self.events.suffix(50)), failovers: self.failovers, recoveries: self.recoveries,
-                            restarting: self.restarting)
-            snap.linkCut = self.peerLinkCut
-            snap.selfLed = Set(Role.allCases.filter { self.source.isReachable($0) && self.source.governing($0)?.leader == $0 })
-            return snap
-        }
+    /// The cluster now (published for readers by `publish`).
+    func makeSnapshot() -> ClusterSnapshot {
+        let serving = served
+        var snap = ClusterSnapshot(t: t, kind: config.kind, modeSetting: modeSetting, runningMode: runningMode,
+                                   weightsSHA256: nodeWeights[.master] ?? nodeWeights[.worker],
+                                   weightsPath: config.weightsPath(for: config.kind),
+                                   plan: source.served, planEpoch: source.servedEpoch ?? 0,
+                                   leader: servedLeader, rate: rate,
+                                   servedPlan: serving.plan, health: serving.health, liveLeader: serving.leader,
+                                   master: liveDevice(.master), worker: liveDevice(.worker),
+                                   lastSample: samples.last, throughputHistory: samples.map(\.throughput),
+                                   sent: tracker.sent, answered: tracker.answered, predicted: tracker.predicted,
+                                   unavailable: tracker.unavailable, correct: correct, outstanding: tracker.outstanding,
+                                   recentEvents: Array(events.suffix(50)), failovers: failovers, recoveries: recoveries,
+                                   restarting: restarting)
+        snap.linkCut = peerLinkCut
+        snap.selfLed = Set(Role.allCases.filter { source.isReachable($0) && source.governing($0)?.leader == $0 })
+        return snap
     }
 }
 
-extension ClusterController {
+extension SourceShell {
     /// The last sample's figures for `r` with its state and heartbeat age as of now.
     func liveDevice(_ r: Role) -> DeviceSample {
         let current = deviceSample(r, imagesPerSecond: 0)

@@ -1,30 +1,40 @@
 import FluidModel
 import Foundation
+import NIOConcurrencyHelpers
 
 /// One `fluid node` child process, started, signalled and restarted by the controller.
 ///
 /// The child gets `--exit-with-parent` and a pipe on stdin whose write end only the
 /// controller holds: when the controller dies in any way the pipe closes and the node
 /// exits (it also watches its parent pid). `stop()` is the orderly path.
-final class NodeProcess {
+final class NodeProcess: Sendable {
     let role: Role
     let executable: String
-    var arguments: [String]
     let output: ClusterConfig.NodeOutput
-    private(set) var process: Process?
-    private var stdinPipe: Pipe?
-    private let lock = NSLock()
-    private var exitedFlag = true
-    /// Signalled by the termination handler: waiting for an exit blocks on it, no polling.
-    private var exited = DispatchSemaphore(value: 0)
-    private(set) var hung = false
+    private struct State {
+        var arguments: [String]
+        var process: Process?
+        var stdinPipe: Pipe?
+        var exited = true
+        /// Signalled by the termination handler: waiting for an exit blocks on it, no polling.
+        var exitSignal = DispatchSemaphore(value: 0)
+        var hung = false
+    }
+    private let state: NIOLockedValueBox<State>
 
     init(role: Role, executable: String, arguments: [String], output: ClusterConfig.NodeOutput) {
-        self.role = role; self.executable = executable; self.arguments = arguments; self.output = output
+        self.role = role; self.executable = executable; self.output = output
+        state = NIOLockedValueBox(State(arguments: arguments))
     }
 
-    var pid: Int32? { lock.withLock { exitedFlag ? nil : process?.processIdentifier } }
-    var isRunning: Bool { lock.withLock { !exitedFlag } }
+    /// The command line of the next `spawn` (a kind switch changes the weight file).
+    var arguments: [String] {
+        get { state.withLockedValue { $0.arguments } }
+        set { state.withLockedValue { $0.arguments = newValue } }
+    }
+    var pid: Int32? { state.withLockedValue { $0.exited ? nil : $0.process?.processIdentifier } }
+    var isRunning: Bool { state.withLockedValue { !$0.exited } }
+    var hung: Bool { state.withLockedValue { $0.hung } }
 
     func spawn() throws {
         let p = Process()
@@ -42,12 +52,15 @@ final class NodeProcess {
             if let h = FileHandle(forWritingAtPath: path) { h.seekToEndOfFile(); p.standardError = h }
         }
         let exited = DispatchSemaphore(value: 0)
-        p.terminationHandler = { [weak self] _ in
-            self?.lock.withLock { self?.exitedFlag = true }
+        let state = self.state
+        p.terminationHandler = { _ in
+            state.withLockedValue { $0.exited = true }
             exited.signal()
         }
         do { try p.run() } catch { throw ClusterError.spawn("\(executable): \(error)") }
-        lock.withLock { exitedFlag = false; hung = false; process = p; stdinPipe = pipe; self.exited = exited }
+        state.withLockedValue {
+            $0.exited = false; $0.hung = false; $0.process = p; $0.stdinPipe = pipe; $0.exitSignal = exited
+        }
         // Only the controller may hold the write end; the read end was handed to the child.
         try? pipe.fileHandleForReading.close()
     }
@@ -56,15 +69,17 @@ final class NodeProcess {
     @discardableResult
     func signal(_ sig: Int32) -> Bool {
         guard let pid = pid else { return false }
-        if sig == SIGSTOP { hung = true }
-        if sig == SIGCONT || sig == SIGKILL { hung = false }
+        state.withLockedValue {
+            if sig == SIGSTOP { $0.hung = true }
+            if sig == SIGCONT || sig == SIGKILL { $0.hung = false }
+        }
         return kill(pid, sig) == 0
     }
 
     /// Waits up to `timeout` seconds for the process to exit.
     func waitExit(timeout: Double) -> Bool {
         guard isRunning else { return true }
-        let s = lock.withLock { exited }
+        let s = state.withLockedValue { $0.exitSignal }
         if s.wait(timeout: .now() + timeout) == .success { s.signal() } // leave it signalled for the next waiter
         return !isRunning
     }
@@ -78,8 +93,8 @@ final class NodeProcess {
             signal(SIGKILL)
             _ = waitExit(timeout: 2)
         }
-        try? stdinPipe?.fileHandleForWriting.close()
-        stdinPipe = nil
+        let pipe = state.withLockedValue { s -> Pipe? in defer { s.stdinPipe = nil }; return s.stdinPipe }
+        try? pipe?.fileHandleForWriting.close()
     }
 }
 

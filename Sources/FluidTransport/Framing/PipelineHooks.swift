@@ -24,28 +24,27 @@ public enum LinkKind: String, Sendable {
 ///   bandwidth, issue 5 item 8). Raw bytes both ways; installed only for `LinkKind.peer`.
 ///
 /// Both are factories: a fresh handler per connection. Nil adds nothing.
-public struct PipelineHooks: @unchecked Sendable {
-    public var authenticator: ((LinkKind, _ isInitiator: Bool) throws -> [ChannelHandler])?
-    public var linkShaper: (() -> [ChannelHandler])?
+public struct PipelineHooks: Sendable {
+    public var authenticator: (@Sendable (LinkKind, _ isInitiator: Bool) throws -> [ChannelHandler])?
+    public var linkShaper: (@Sendable () -> [ChannelHandler])?
     /// Set by `useTLS`: every connection must prove a role with a certificate before its
     /// first frame counts.
     public internal(set) var tls: ClusterTLS?
 
-    public init(authenticator: ((LinkKind, Bool) throws -> [ChannelHandler])? = nil,
-                linkShaper: (() -> [ChannelHandler])? = nil) {
+    public init(authenticator: (@Sendable (LinkKind, Bool) throws -> [ChannelHandler])? = nil,
+                linkShaper: (@Sendable () -> [ChannelHandler])? = nil) {
         self.authenticator = authenticator
         self.linkShaper = linkShaper
     }
 
-    /// Adds counter, hooks and codec to `channel`'s pipeline; `handler` last.
+    /// Adds counter, hooks and codec to `channel`'s pipeline; `handler` last. Called on the
+    /// channel's event loop (a channel initializer), so the handlers never cross threads.
     public func install(on channel: Channel, link: LinkKind, isInitiator: Bool, counter: ByteCounter,
-                        handler: ChannelHandler) -> EventLoopFuture<Void> {
+                        handler: ChannelHandler) throws {
         var handlers: [ChannelHandler] = [counter]
         if link == .peer, let shaper = linkShaper { handlers += shaper() }
-        if let auth = authenticator {
-            do { handlers += try auth(link, isInitiator) } catch { return channel.eventLoop.makeFailedFuture(error) }
-        }
+        if let auth = authenticator { handlers += try auth(link, isInitiator) }
         handlers += [ByteToMessageHandler(WireFrameDecoder()), WireOutboundHandler(), handler]
-        return channel.pipeline.addHandlers(handlers)
+        try channel.pipeline.syncOperations.addHandlers(handlers)
     }
 }

@@ -50,7 +50,7 @@ public struct WireFrameDecoder: ByteToMessageDecoder {
 /// What a link writes: a message to encode, or a frame already encoded elsewhere (the
 /// joint activations, which the compute thread packs straight into a frame buffer so the
 /// event loop does not copy ~800 KB per batch again).
-public enum WireOutbound {
+public enum WireOutbound: Sendable {
     case message(Message)
     case frame(ByteBuffer)
 }

@@ -126,18 +126,17 @@ final class WireLinkHandler<Link: WireLink>: ChannelInboundHandler {
 extension PipelineHooks {
     /// Builds `channel`'s pipeline (counter, hooks, codec, a `WireLinkHandler`) and, once it
     /// is in place, the link from `make`, which the handler then feeds. Used by the node's
-    /// server, its dial to the peer and the source's dials.
+    /// server, its dial to the peer and the source's dials; on the channel's event loop.
     func installLink<Link: WireLink>(on channel: Channel, kind: LinkKind, isInitiator: Bool,
                                      onMessage: @escaping (Message, Link) -> Void,
                                      onError: @escaping (Error, Link?, ChannelHandlerContext) -> Void,
-                                     make: @escaping (ByteCounter) -> Link) -> EventLoopFuture<Link> {
+                                     make: (ByteCounter) -> Link) throws -> Link {
         let counter = ByteCounter()
         let handler = WireLinkHandler<Link>(requireCertificate: tls != nil, onMessage: onMessage, onError: onError)
-        return install(on: channel, link: kind, isInitiator: isInitiator, counter: counter, handler: handler).map {
-            let l = make(counter)
-            handler.link = l
-            return l
-        }
+        try install(on: channel, link: kind, isInitiator: isInitiator, counter: counter, handler: handler)
+        let l = make(counter)
+        handler.link = l
+        return l
     }
 }
 

@@ -1,3 +1,4 @@
+import NIOCore
 /// The emulated node-to-node link (issue 5 item 8): a one-way delay and a bandwidth.
 ///
 /// Each device shapes what it *sends*, so a round trip costs `2 × latencyMs` plus the
@@ -71,6 +72,6 @@ extension PipelineHooks {
     /// Installs a `LinkShaper` on every node-to-node connection (nothing when `shape` is
     /// unshaped). Source connections are never shaped.
     public mutating func shapeLinks(_ shape: LinkShape) {
-        linkShaper = shape.isUnshaped ? nil : { [LinkShaper(shape: shape)] }
+        linkShaper = shape.isUnshaped ? nil : { @Sendable () -> [ChannelHandler] in [LinkShaper(shape: shape)] }
     }
 }

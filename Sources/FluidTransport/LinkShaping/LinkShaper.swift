@@ -150,7 +150,7 @@ public final class LinkShaper: ChannelDuplexHandler, RemovableChannelHandler {
         if let armed = timerDeadline, armed <= deadline { return }
         timer?.cancel()
         timerDeadline = deadline
-        timer = context.eventLoop.scheduleTask(deadline: deadline) { [weak self] in
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
             guard let self else { return }
             self.timer = nil
             self.timerDeadline = nil

@@ -1,7 +1,7 @@
 import FluidModel
 
-/// The inference engines of one node, touched only on its compute thread (see
-/// `ComputeThread`): solo engines by sub-network, joint engines by (sub-network, slot).
+/// The inference engines of one node, touched only on its compute loop (`NodeServer.engines`
+/// is bound to it): solo engines by sub-network, joint engines by (sub-network, slot).
 /// Engines are built the first time a plan needs them ("prepare once, run many") and kept,
 /// so a plan that comes back after a failure costs nothing to redeploy.
 final class EnginePool {

@@ -30,7 +30,7 @@ final class JointBatch {
 ///
 /// Pipelining: up to `jointSlots` batches are in flight, each with its own JointEngine
 /// pair, and each step is a separate compute job, so while one batch waits for the peer
-/// the compute thread works on another. Throughput is bound by compute, not round trips.
+/// the compute loop works on another. Throughput is bound by compute, not round trips.
 extension NodeServer {
     /// Master: start queued batches while slots are free and the Worker has deployed the plan.
     func pumpJoint() {
@@ -60,48 +60,49 @@ extension NodeServer {
     /// Computes layer `l` of `b` (after setting the peer's activations of layer l − 1).
     func submitLayer(_ l: Int, of b: JointBatch, images: [UInt8]?, peerInput: [Float]?) {
         let engines = self.engines, loop = self.loop
+        let me = NIOLoopBound(self, eventLoop: loop), batch = NIOLoopBound(b, eventLoop: loop)
         let sendOwn = l < 3 && peerNeeds[l - 1]
-        compute.submit {
-            let e = engines.jointEngine(b.subnet, slot: b.slot)
-            var failure: Error?
-            if let images {
-                images.withUnsafeBufferPointer { p in
-                    do { try e.beginBatch(images: p.baseAddress!, count: b.count) } catch { failure = error }
-                }
-            }
-            if let peerInput, failure == nil {
-                peerInput.withUnsafeBufferPointer { p in
-                    do { try e.setPeerActivations(after: l - 1, from: p) } catch { failure = error }
-                }
-            }
-            var own: [Float]?
-            var frame: ByteBuffer?
-            if failure == nil {
+        let (id, subnet, slot, count) = (b.id, b.subnet, b.slot, b.count)
+        computeLoop.execute {
+            let e = engines.value.jointEngine(subnet, slot: slot)
+            let result = Result { () throws -> LayerOutput in
+                if let images { try images.withUnsafeBufferPointer { try e.beginBatch(images: $0.baseAddress!, count: count) } }
+                if let peerInput { try peerInput.withUnsafeBufferPointer { try e.setPeerActivations(after: l - 1, from: $0) } }
                 e.computeLayer(l)
                 if l == 3 {
-                    var partial = [Float](repeating: 0, count: b.count * CNN.classes)
+                    var partial = [Float](repeating: 0, count: count * CNN.classes)
                     partial.withUnsafeMutableBufferPointer { e.partialLogits(into: $0.baseAddress!) }
-                    own = partial
-                } else if sendOwn {
-                    frame = JointFrame.activations(batch: b.id, layer: l, engine: e)
+                    return .partial(partial)
                 }
+                return sendOwn ? .frame(JointFrame.activations(batch: id, layer: l, engine: e)) : .nothing
             }
-            loop.execute { self.layerDone(l, of: b, own: own, frame: frame, failure: failure) }
+            loop.execute { me.value.layerDone(l, of: batch.value, result) }
         }
     }
 
-    /// `own`: the partial logits after layer 3; `frame`: the own activations after layer 1
-    /// or 2, already a `jointActivations` frame, when the peer reads them.
-    func layerDone(_ l: Int, of b: JointBatch, own: [Float]?, frame: ByteBuffer?, failure: Error?) {
+    /// What one step leaves for the loop: the partial logits after layer 3, the own
+    /// activations after layer 1 or 2 as a `jointActivations` frame when the peer reads
+    /// them, or nothing.
+    enum LayerOutput: Sendable {
+        case partial([Float])
+        case frame(ByteBuffer)
+        case nothing
+    }
+
+    func layerDone(_ l: Int, of b: JointBatch, _ result: Result<LayerOutput, Error>) {
         guard jointBatches[b.id] === b else { return } // abandoned meanwhile
-        if let failure {
+        let output: LayerOutput
+        switch result {
+        case .success(let o): output = o
+        case .failure(let failure):
             // Only the peer's bytes can make a step fail (wrong activation size): its fault.
             if let p = peer { peerLost(p, cause: "bad joint data: \(failure)") }
             return
         }
         if l == 3 {
+            guard case .partial(let own) = output else { return }
             if role == .worker {
-                peer?.send(.jointPartial(batch: b.id, values: own ?? []))
+                peer?.send(.jointPartial(batch: b.id, values: own))
                 finish(b)
             } else {
                 b.ownPartial = own
@@ -109,7 +110,7 @@ extension NodeServer {
             }
             return
         }
-        if let frame { peer?.send(frame: frame) }
+        if case .frame(let frame) = output { peer?.send(frame: frame) }
         if myNeeds[l - 1] {
             if let p = b.peerActivations.removeValue(forKey: l) {
                 submitLayer(l + 1, of: b, images: nil, peerInput: p)

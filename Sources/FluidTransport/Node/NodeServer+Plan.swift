@@ -69,11 +69,11 @@ extension NodeServer {
         for (sig, cut) in [(SIGUSR1, true), (SIGUSR2, false)] {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { [weak self] in
-                guard let self else { return }
-                self.loop.execute {
-                    self.peerCut.isCut = cut
-                    self.logger.warning(cut ? "peer link cut: dropping every byte both ways" : "peer link healed")
+            let me = NIOLoopBound(self, eventLoop: loop), loop = self.loop
+            s.setEventHandler {
+                loop.execute {
+                    me.value.peerCut.isCut = cut
+                    me.value.logger.warning(cut ? "peer link cut: dropping every byte both ways" : "peer link healed")
                 }
             }
             s.resume()

@@ -1,5 +1,6 @@
 import FluidCluster
 import FluidModel
+import NIOCore
 
 /// Requests from a source, kept with their origin so the answer goes back to it.
 struct PendingWork {
@@ -53,12 +54,12 @@ extension NodeServer {
         connections[origin]?.send(.answer(AnswerBatch(ids: ids, labels: labels, plan: plan)))
     }
 
-    /// Runs `subnet` on the compute thread; answers on the loop.
+    /// Runs `subnet` on the compute loop; answers on the node's loop.
     func runSolo(_ w: PendingWork, subnet: Subnet, plan: Plan) {
-        let engines = self.engines, loop = self.loop
+        let engines = self.engines, loop = self.loop, me = NIOLoopBound(self, eventLoop: loop)
         let n = w.ids.count
-        compute.submit {
-            let engine = engines.soloEngine(subnet)
+        computeLoop.execute {
+            let engine = engines.value.soloEngine(subnet)
             var labels = [Int32](repeating: 0, count: n)
             w.images.withUnsafeBufferPointer { img in
                 labels.withUnsafeMutableBufferPointer { out in
@@ -67,8 +68,8 @@ extension NodeServer {
             }
             let answer = labels.map { Int8(truncatingIfNeeded: $0) }
             loop.execute {
-                self.imagesComputed &+= UInt64(n)
-                self.answer(w.origin, ids: w.ids, labels: answer, plan: plan)
+                me.value.imagesComputed &+= UInt64(n)
+                me.value.answer(w.origin, ids: w.ids, labels: answer, plan: plan)
             }
         }
     }

@@ -8,15 +8,17 @@ import NIOPosix
 /// `fluid node`: one device of the cluster (issue 5 items 1, 3, 5).
 ///
 /// Threads: one NIO event loop owns all node state (connections, failure detector, plan,
-/// joint batches) — no locks; one `ComputeThread` runs inference and posts results back to
-/// the loop. Connections: the Master dials the Worker's listen address (and redials while
+/// joint batches) — no locks, and the compiler checks it: the state is reached only
+/// through `NIOLoopBound`s of that loop (`FluidNode` is the public handle). A second
+/// one-thread event loop runs inference, FIFO, and owns the engines (`engines` is bound
+/// to it); results hop back to the node's loop as values. Connections: the Master dials the Worker's listen address (and redials while
 /// it is down); sources dial both nodes. Every connection starts with a `hello` each way;
 /// a node refuses a peer with another kind, other weights or another wire version.
 ///
 /// The leader — the Master while it is alive, else the Worker — computes the plan
 /// (`Planner`) whenever membership or mode changes, deploys it to the peer and announces it
-/// to sources. See NodeServer+Plan.swift, +Solo.swift, +Joint.swift.
-public final class NodeServer {
+/// to sources. See NodeServer+Plan.swift, +Work.swift, +Joint.swift.
+final class NodeServer {
     let config: NodeConfig
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
@@ -24,8 +26,13 @@ public final class NodeServer {
     let model: ModelFile
     /// Only this role's rows (docs/model.md): a device never uses weights it does not hold.
     let weights: CNNWeights
-    let compute: ComputeThread
-    let engines: EnginePool
+    /// Inference: one thread, jobs in FIFO order, off the event loop, so heartbeats and
+    /// frames keep flowing while a batch computes. A job queued after another on the same
+    /// engine runs after it.
+    let computeGroup: MultiThreadedEventLoopGroup
+    let computeLoop: EventLoop
+    /// Touched only on `computeLoop`.
+    let engines: NIOLoopBoundBox<EnginePool>
     let incarnation: UInt64
 
     var connections: [Int: NodeConnection] = [:]
@@ -60,7 +67,7 @@ public final class NodeServer {
     var peerBytesOut: UInt64 = 0
     var peerBytesIn: UInt64 = 0
 
-    public init(config: NodeConfig, logger: Logger) throws {
+    init(config: NodeConfig, logger: Logger) throws {
         tuneMallocForLargeFrames()
         self.config = config
         var logger = logger
@@ -74,8 +81,10 @@ public final class NodeServer {
         weights = model.weights.restricted(to: config.role)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
-        compute = ComputeThread(name: "fluid-\(config.role.rawValue)-compute")
-        engines = EnginePool(weights: weights, role: config.role, maxBatch: config.maxBatch)
+        computeGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        computeLoop = computeGroup.next()
+        engines = .makeBoxSendingValue(EnginePool(weights: weights, role: config.role, maxBatch: config.maxBatch),
+                                       eventLoop: computeLoop)
         let w = weights, r = config.role
         instance = NodeInstance(role: config.role, kind: model.kind, settings: config.settings,
                                 needs: { NodeServer.needs(of: w, role: r, plan: $0) })
@@ -97,69 +106,64 @@ public final class NodeServer {
               incarnation: incarnation, planEpoch: instance.epoch, mode: instance.mode)
     }
 
-    /// Binds, starts dialing (Master) and the timers; returns once listening.
-    public func start() throws {
+    /// Binds, starts dialing (Master) and the timers; succeeds once listening. On the loop.
+    func start() -> EventLoopFuture<Void> {
+        let me = NIOLoopBound(self, eventLoop: loop)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(ChannelOptions.backlog, value: 64)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.recvAllocator, value: NodeServer.recvAllocator)
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: config.limits.writeWaterMark)
-            .childChannelInitializer { [weak self] channel in
-                guard let self else { return channel.close() }
-                return self.setUp(channel: channel, dialed: false)
+            // The group has one loop, so every child channel lives on the node's loop.
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try me.value.setUp(channel: channel, dialed: false) }
             }
-        do {
-            serverChannel = try bootstrap.bind(host: config.listenHost, port: config.listenPort).wait()
-        } catch let e as IOError where e.errnoCode == EADDRINUSE {
-            throw NodeError.portInUse(host: config.listenHost, port: config.listenPort)
+        let (host, port) = (config.listenHost, config.listenPort)
+        return bootstrap.bind(host: host, port: port).flatMapErrorThrowing { error in
+            if let e = error as? IOError, e.errnoCode == EADDRINUSE { throw NodeError.portInUse(host: host, port: port) }
+            throw error
+        }.map { channel in
+            me.value.listening(on: channel)
         }
+    }
+
+    func listening(on channel: Channel) {
+        serverChannel = channel
         logger.info("listening", metadata: ["address": "\(config.listenHost):\(config.listenPort)",
                                             "kind": "\(model.kind.rawValue)", "connectivity": "\(model.connectivity.rawValue)",
                                             "sha256": "\(model.sha256.prefix(12))"])
-        loop.execute {
-            if !raiseEventLoopThreadPriority() { self.logger.debug("event loop stays at normal priority (not permitted)") }
-            self.carryOut(self.instance.start(now: self.now))
-            self.dialPeerIfNeeded()
-        }
+        if !raiseEventLoopThreadPriority() { logger.debug("event loop stays at normal priority (not permitted)") }
+        carryOut(instance.start(now: now))
+        dialPeerIfNeeded()
         installCutSignals()
+        let me = NIOLoopBound(self, eventLoop: loop)
         loop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(Int64(config.settings.tickInterval.nanoseconds))) { _ in
-            self.tick()
+            me.value.tick()
         }
     }
 
-    /// Blocks until the server channel closes.
-    public func wait() throws {
-        try serverChannel?.closeFuture.wait()
-    }
-
-    public func shutdown() {
-        try? serverChannel?.close().wait()
-        compute.stop()
-        try? group.syncShutdownGracefully()
-    }
-
-    func setUp(channel: Channel, dialed: Bool) -> EventLoopFuture<Void> {
+    func setUp(channel: Channel, dialed: Bool) throws {
         if !dialed, connections.count >= config.limits.maxConnections {
             logger.warning("closing connection: \(connections.count) connections open, the limit (ConnectionLimits.maxConnections)",
                            metadata: ["from": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
-            return channel.close()
+            channel.close(promise: nil)
+            return
         }
-        return config.hooks.installLink(on: channel, kind: dialed ? .peer : .source, isInitiator: dialed,
-                                 onMessage: { [weak self] m, c in self?.received(m, on: c) },
-                                 onError: { [weak self] error, c, context in
-                                     if let c { self?.failed(c, error: error) } else { context.close(promise: nil) }
-                                 },
-                                 make: { counter in
-                                     NodeConnection(id: self.nextConnectionID, channel: channel, counter: counter,
-                                                    dialed: dialed, openedAt: self.now)
-                                 }).map { c in
-            self.nextConnectionID += 1
-            self.connections[c.id] = c
-            if dialed { self.dialConnectionID = c.id }
-            // closeFuture also fires for a connect that failed, so no connection goes stale.
-            channel.closeFuture.whenComplete { _ in self.closed(c) }
-        }
+        let c = try config.hooks.installLink(on: channel, kind: dialed ? .peer : .source, isInitiator: dialed,
+                                             onMessage: { [weak self] m, c in self?.received(m, on: c) },
+                                             onError: { [weak self] error, c, context in
+                                                 if let c { self?.failed(c, error: error) } else { context.close(promise: nil) }
+                                             },
+                                             make: { counter in
+                                                 NodeConnection(id: nextConnectionID, channel: channel, counter: counter,
+                                                                dialed: dialed, openedAt: now)
+                                             })
+        nextConnectionID += 1
+        connections[c.id] = c
+        if dialed { dialConnectionID = c.id }
+        // closeFuture also fires for a connect that failed, so no connection goes stale.
+        channel.closeFuture.assumeIsolated().whenComplete { [weak self] _ in self?.closed(c) }
     }
 
     /// The Master keeps dialing the Worker while it has no peer. One attempt at a time:
@@ -169,22 +173,25 @@ public final class NodeServer {
         guard role == .master, peer == nil, !dialing else { return }
         dialing = true
         dialConnectionID = nil
+        let me = NIOLoopBound(self, eventLoop: loop)
         ClientBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelOption(ChannelOptions.recvAllocator, value: NodeServer.recvAllocator)
             .connectTimeout(.milliseconds(Int64(config.settings.handshakeTimeout.nanoseconds / 1_000_000)))
             .channelInitializer { channel in
-                self.setUp(channel: channel, dialed: true).flatMap {
-                    channel.pipeline.addHandler(LinkCutHandler(self.peerCut), position: .first)
+                channel.eventLoop.makeCompletedFuture {
+                    try me.value.setUp(channel: channel, dialed: true)
+                    try channel.pipeline.syncOperations.addHandler(LinkCutHandler(me.value.peerCut), position: .first)
                 }
             }
             .connect(host: config.peerHost, port: config.peerPort)
             .whenComplete { result in
+                let s = me.value
                 switch result {
                 case .success(let channel):
-                    self.connections.values.first { $0.channel === channel }?.send(.hello(self.myHello))
+                    s.connections.values.first { $0.channel === channel }?.send(.hello(s.myHello))
                 case .failure:
-                    if self.dialConnectionID == nil { self.dialAgainLater() }
+                    if s.dialConnectionID == nil { s.dialAgainLater() }
                 }
             }
     }
@@ -192,7 +199,9 @@ public final class NodeServer {
     func dialAgainLater() {
         dialing = false
         dialConnectionID = nil
-        loop.scheduleTask(in: .nanoseconds(Int64(config.settings.reconnectInterval.nanoseconds))) { self.dialPeerIfNeeded() }
+        loop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(config.settings.reconnectInterval.nanoseconds))) {
+            self.dialPeerIfNeeded()
+        }
     }
 
     // MARK: connection events (on the loop)
@@ -280,10 +289,13 @@ public final class NodeServer {
         peerBytesSeen = c.counter.bytesIn
         if !c.dialed {
             // Accepted connections learn they are the peer link only now.
-            if let shaper = config.hooks.linkShaper {
-                _ = c.channel.pipeline.addHandlers(shaper(), position: .after(c.counter))
+            let pipeline = c.channel.pipeline.syncOperations
+            do {
+                if let shaper = config.hooks.linkShaper { try pipeline.addHandlers(shaper(), position: .after(c.counter)) }
+                try pipeline.addHandler(LinkCutHandler(peerCut), position: .first)
+            } catch {
+                return refuse(c, "cannot set up the peer link: \(error)")
             }
-            _ = c.channel.pipeline.addHandler(LinkCutHandler(peerCut), position: .first)
         }
         carryOut(instance.peerConnected(theirs, now: now))
     }
