@@ -174,4 +174,18 @@ final class AdaptiveControllerTests: XCTestCase {
         XCTAssertEqual(linked.capacity(.ha100)!, 40e6 / 8 / 7_840, accuracy: 1, "a 40 Mbit/s link carries ~638 img/s of HA")
         XCTAssertEqual(linked.capacity(.ht), 120_000, "independent plans do not cross the link")
     }
+
+    /// A plan the model says meets the SLO but that measured over it is barred for a while
+    /// (no flapping back every dwell); a speed change lifts the bar.
+    func testPlanThatFailedByMeasurementIsBarred() throws {
+        var c = AdaptiveController(goal: .sloP99(ms: 20), menu: Plan.menu(for: .fluid))
+        let m = Self.model(slow: [.worker: 4])
+        let both: Set<Role> = [.master, .worker]
+        let away = try XCTUnwrap(c.decide(now: 10, running: .ht, offered: 5_000, measuredP99Ms: 117, alive: both, model: m))
+        XCTAssertNotEqual(away.plan, .ht)
+        XCTAssertEqual(c.barredUntil[.ht], 20)
+        XCTAssertNil(c.decide(now: 14, running: away.plan, offered: 5_000, measuredP99Ms: 3, alive: both, model: m), "ht is barred")
+        c.liftBars()
+        XCTAssertEqual(c.decide(now: 15, running: away.plan, offered: 5_000, measuredP99Ms: 3, alive: both, model: m)?.plan, .ht)
+    }
 }

@@ -28,6 +28,11 @@ public struct AdaptiveController: Sendable {
         /// seeds) count as equal, and the faster plan wins: Fluid's `u50` alone (98.66 %)
         /// is not worth half the capacity of both halves (98.60 %).
         public var accuracyTolerance = 0.0012
+        /// Seconds a plan that failed the goal by *measurement* while the model predicted
+        /// it would meet it may not be chosen again (the model is wrong about it: a duty-
+        /// cycled device's stops, say). Doubles on each repeat; a device's speed changing
+        /// state lifts every bar (the model changed).
+        public var barSeconds = 10.0
         public init() {}
     }
 
@@ -44,6 +49,9 @@ public struct AdaptiveController: Sendable {
     public var menu: [Plan]
     public var settings: Settings
     public private(set) var lastSwitch = -Double.infinity
+    /// Plans barred until a time, and how long the last bar of each was.
+    public private(set) var barredUntil: [Plan: Double] = [:]
+    var lastBar: [Plan: Double] = [:]
 
     public init(goal: Goal, menu: [Plan], settings: Settings = Settings()) {
         self.goal = goal; self.menu = menu; self.settings = settings
@@ -59,6 +67,10 @@ public struct AdaptiveController: Sendable {
     /// The user switched by hand: the dwell starts again.
     public mutating func noteManualSwitch(now: Double) { lastSwitch = now }
 
+    /// A device's measured speed changed state: the model's predictions changed, so the
+    /// plans barred under the old ones may be tried again.
+    public mutating func liftBars() { barredUntil.removeAll() }
+
     struct Figures {
         var capacity: Double?
         var accuracy: Double?
@@ -69,7 +81,9 @@ public struct AdaptiveController: Sendable {
     /// fastest one is wanted). `measuredP99Ms`: the running plan's p99 in the window.
     public mutating func decide(now: Double, running: Plan, offered: Double?, measuredP99Ms: Double?,
                                 alive: Set<Role>, model: CostModel) -> Decision? {
-        let candidates = menu.filter { $0.devices.isSubset(of: alive) && $0 != .none }
+        let candidates = menu.filter {
+            ($0 == running || (barredUntil[$0] ?? -.infinity) <= now) && $0.devices.isSubset(of: alive) && $0 != .none
+        }
         guard !candidates.isEmpty else { return nil }
         var fig: [Plan: Figures] = [:]
         for p in Set(candidates + [running]) {
@@ -125,6 +139,12 @@ public struct AdaptiveController: Sendable {
         let urgent = !candidates.contains(running) || !meets(running)
         guard urgent || now - lastSwitch >= settings.minDwell else { return nil }
         lastSwitch = now
+        if case .sloP99(let slo) = goal, let m = measuredP99Ms, m > slo * settings.sloStay,
+           let predicted = fig[running]?.p99, predicted <= slo * settings.sloStay {
+            let bar = min(120, (lastBar[running] ?? settings.barSeconds / 2) * 2)
+            lastBar[running] = bar
+            barredUntil[running] = now + bar
+        }
         return Decision(plan: best, reason: reason(running: running, best: best, why: why, urgent: urgent,
                                                    offered: offered, measuredP99Ms: measuredP99Ms, fig: fig, model: model),
                         numbers: numbers(running: running, best: best, offered: offered, measuredP99Ms: measuredP99Ms, fig: fig),

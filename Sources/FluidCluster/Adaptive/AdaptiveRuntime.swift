@@ -70,6 +70,10 @@ public struct AdaptiveRuntime: Sendable {
     public private(set) var lastP99Ms: Double?
 
     // The open window.
+    /// Windows closed since the plan served last changed: the first one after a change
+    /// still holds the switch's transient (requests re-routed, queues refilling), so its
+    /// p99 does not judge the new plan.
+    var windowsSinceChange = 0
     var windowStart: Double?
     var windowPlan: Plan?
     var answered: [Role: Int] = [:]
@@ -88,7 +92,7 @@ public struct AdaptiveRuntime: Sendable {
         model = CostModel(batchSize: batchSize)
         model.accuracy = accuracy
         apply(policy: policy)
-        if policy.calibrates { calibration = Calibration(kind: kind, accuracy: accuracy, batchSize: batchSize) }
+        if policy.calibrates { calibration = Calibration(kind: kind, accuracy: accuracy, batchSize: batchSize, menu: controller?.menu) }
     }
 
     public var isCalibrating: Bool { calibration != nil }
@@ -98,8 +102,10 @@ public struct AdaptiveRuntime: Sendable {
     public mutating func set(policy p: Policy, now: Double) -> [Action] {
         policy = p
         apply(policy: p)
-        if p.calibrates, model.joint.isEmpty, model.solo.isEmpty, calibration == nil {
-            calibration = Calibration(kind: kind, accuracy: model.accuracy, batchSize: model.batchSize)
+        if p.calibrates, calibration == nil, let menu = controller?.menu, menu.contains(where: { model.capacity($0) == nil }) {
+            // Some plan of the new menu was never measured.
+            calibration = Calibration(kind: kind, accuracy: model.accuracy, batchSize: model.batchSize, menu: menu)
+            calibration?.setLink(model.link)
         }
         controller?.noteManualSwitch(now: -Double.infinity)
         switch p {
@@ -119,6 +125,24 @@ public struct AdaptiveRuntime: Sendable {
             controller = AdaptiveController.autoMode(kind: kind)
         case .goal(let g):
             controller = AdaptiveController(goal: g, menu: Plan.menu(for: kind))
+        }
+    }
+
+    /// The link as configured or measured (the joint plans' bound).
+    public mutating func setLink(_ l: CostModel.Link?) {
+        model.link = l
+        calibration?.setLink(l)
+    }
+
+    /// A frame of `count` predictions from `d`, answered after `latencyMs` (the requests
+    /// of one frame wait for the same computation: one latency stands for the frame).
+    public mutating func noteAnswers(_ d: Role, count: Int, latencyMs: Double) {
+        guard count > 0 else { return }
+        answered[d, default: 0] += count
+        answeredTotal[d, default: 0] += UInt64(count)
+        if latencies[d, default: []].count < 4_096 {
+            latencies[d, default: []].append(latencyMs)
+            allLatencies.append(latencyMs)
         }
     }
 
@@ -149,7 +173,9 @@ public struct AdaptiveRuntime: Sendable {
             case .wait:
                 break
             case .done:
-                model = c.model
+                // A later calibration (a new policy's menu) adds to what was learnt.
+                for (p, r) in c.model.joint { model.joint[p] = r }
+                for (d, m) in c.model.solo { for (s, r) in m { model.solo[d, default: [:]][s] = r } }
                 calibration = nil
                 out.append(.calibrated(skipped: c.skipped))
                 resetWindow(now: now, plan: served)
@@ -172,6 +198,7 @@ public struct AdaptiveRuntime: Sendable {
         guard let start = windowStart, windowPlan == served else {
             // A window across a plan change measures two plans: start again.
             resetWindow(now: now, plan: served)
+            windowsSinceChange = 0
             return out
         }
         ticks += 1
@@ -187,10 +214,14 @@ public struct AdaptiveRuntime: Sendable {
                             latencyP50Ms: latencies.compactMapValues { Self.percentile($0, 0.5) },
                             heartbeatGapMs: maxSilence.filter { alive.contains($0.key) })
         lastP99Ms = Self.percentile(allLatencies, 0.99)
+        let judged = windowsSinceChange >= 1 ? lastP99Ms : nil
+        windowsSinceChange += 1
         resetWindow(now: now, plan: served)
-        for c in tracker.observe(o, model: &model) { out.append(.speed(c.device, c.state, reason: c.reason)) }
+        let changes = tracker.observe(o, model: &model)
+        for c in changes { out.append(.speed(c.device, c.state, reason: c.reason)) }
         if var ctl = controller {
-            if let d = ctl.decide(now: now, running: served, offered: offered, measuredP99Ms: lastP99Ms, alive: alive, model: model),
+            if !changes.isEmpty { ctl.liftBars() }
+            if let d = ctl.decide(now: now, running: served, offered: offered, measuredP99Ms: judged, alive: alive, model: model),
                d.plan != wanted {
                 wanted = d.plan
                 out.append(.want(d.plan, reason: d.reason, numbers: d.numbers))

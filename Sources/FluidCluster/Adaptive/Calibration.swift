@@ -40,8 +40,8 @@ public struct Calibration: Sendable {
     /// The plans that measure every figure `kind`'s menu needs: each joint plan, then
     /// independent pairs covering every (device, sub-network), then solo plans for what no
     /// pair covered (Dynamic has no pair).
-    public static func plans(for kind: ModelKind) -> [Plan] {
-        let menu = Plan.menu(for: kind)
+    public static func plans(for kind: ModelKind, menu only: [Plan]? = nil) -> [Plan] {
+        let menu = only ?? Plan.menu(for: kind)
         var out = menu.filter(\.isJoint)
         var covered: Set<String> = []
         func jobs(_ p: Plan) -> Set<String> {
@@ -58,12 +58,15 @@ public struct Calibration: Sendable {
         return out
     }
 
-    public init(kind: ModelKind, accuracy: [Subnet: Double], batchSize: Int, settings: Settings = Settings()) {
-        plans = Self.plans(for: kind)
+    /// `menu`: the plans the policy may choose (auto mode needs only HA and HT); nil: all.
+    public init(kind: ModelKind, accuracy: [Subnet: Double], batchSize: Int, menu: [Plan]? = nil, settings: Settings = Settings()) {
+        plans = Self.plans(for: kind, menu: menu)
         self.settings = settings
         model = CostModel(batchSize: batchSize)
         model.accuracy = accuracy
     }
+
+    mutating func setLink(_ l: CostModel.Link?) { model.link = l }
 
     public var isDone: Bool { index >= plans.count }
     public var current: Plan? { isDone ? nil : plans[index] }

@@ -310,6 +310,14 @@ public struct SourceInstance {
         return out
     }
 
+    /// Whether `d` is the limit now: requests wait at the source while its credit is full
+    /// (within one frame). Only then is its rate its capacity (issue 14).
+    public mutating func isSaturated(_ d: Role) -> Bool {
+        guard ledger.pendingCount > 0, let route = currentRoutes()[d] else { return false }
+        let credit = min(self.credit[d] ?? maxCredit, creditCap(d, route: route)) - (ghosts[d] ?? 0)
+        return ledger.inFlight(on: d) + settings.batchSize > credit
+    }
+
     // MARK: internals
 
     /// What to tell the node that relayed `a`, or nil when `a` was planned with what this
