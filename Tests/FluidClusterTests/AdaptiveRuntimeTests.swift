@@ -74,13 +74,13 @@ final class AdaptiveRuntimeTests: XCTestCase {
         // dwell the cluster goes back to HA.
         workerSlow = false
         let backAt = now
-        run(until: backAt + 6, offered: 2_000)
+        run(until: backAt + 7, offered: 2_000)
         XCTAssertEqual(speeds.last?.device, .worker)
         XCTAssertEqual(speeds.last?.state, .normal)
         XCTAssertEqual(served, .ha100)
         let back = try XCTUnwrap(wants.last)
         XCTAssertEqual(back.plan, .ha100)
-        XCTAssertLessThanOrEqual(back.t - backAt, 1.5 + 3 + 0.5, back.reason)
+        XCTAssertLessThanOrEqual(back.t - backAt, 6, "recovered, then the 5 s dwell: \(back.reason)")
     }
 
     /// A pinned plan is wanted at once and never changed by the runtime; the table policy

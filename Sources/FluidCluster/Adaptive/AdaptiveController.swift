@@ -23,7 +23,7 @@ public struct AdaptiveController: Sendable {
         /// …and kept while the predicted and the measured p99 stay under the SLO.
         public var sloStay = 1.0
         /// Seconds between a switch and the next upgrade.
-        public var minDwell = 3.0
+        public var minDwell = 5.0
         /// Accuracies closer than this (0.12 pp, about the noise between two training
         /// seeds) count as equal, and the faster plan wins: Fluid's `u50` alone (98.66 %)
         /// is not worth half the capacity of both halves (98.60 %).
@@ -33,6 +33,11 @@ public struct AdaptiveController: Sendable {
         /// cycled device's stops, say). Doubles on each repeat; a device's speed changing
         /// state lifts every bar (the model changed).
         public var barSeconds = 10.0
+        /// Consecutive windows whose measured p99 is over the SLO before the running plan
+        /// counts as failing it by measurement: one late window on a loaded machine is
+        /// noise, and every switch costs a transient of its own. (A plan the model predicts
+        /// over the SLO — a device slowed, the load risen — fails at once.)
+        public var sloStrikes = 2
         public init() {}
     }
 
@@ -52,6 +57,8 @@ public struct AdaptiveController: Sendable {
     /// Plans barred until a time, and how long the last bar of each was.
     public private(set) var barredUntil: [Plan: Double] = [:]
     var lastBar: [Plan: Double] = [:]
+    /// Consecutive windows of the running plan measured over the SLO.
+    public private(set) var strikes = 0
 
     public init(goal: Goal, menu: [Plan], settings: Settings = Settings()) {
         self.goal = goal; self.menu = menu; self.settings = settings
@@ -85,6 +92,9 @@ public struct AdaptiveController: Sendable {
             ($0 == running || (barredUntil[$0] ?? -.infinity) <= now) && $0.devices.isSubset(of: alive) && $0 != .none
         }
         guard !candidates.isEmpty else { return nil }
+        if case .sloP99(let slo) = goal, let m = measuredP99Ms {
+            strikes = m > slo * settings.sloStay ? strikes + 1 : 0
+        }
         var fig: [Plan: Figures] = [:]
         for p in Set(candidates + [running]) {
             fig[p] = Figures(capacity: model.capacity(p), accuracy: model.accuracy(p),
@@ -100,7 +110,7 @@ public struct AdaptiveController: Sendable {
             case .throughput(let minAccuracy):
                 return (f.accuracy ?? 0) >= minAccuracy - 1e-9
             case .sloP99(let slo):
-                if stay, let m = measuredP99Ms, m > slo * settings.sloStay { return false }
+                if stay, strikes >= settings.sloStrikes { return false }
                 guard let p99 = f.p99 else { return offered == nil ? false : stay }
                 return p99 <= slo * (stay ? settings.sloStay : settings.sloEnter)
             }
@@ -139,7 +149,8 @@ public struct AdaptiveController: Sendable {
         let urgent = !candidates.contains(running) || !meets(running)
         guard urgent || now - lastSwitch >= settings.minDwell else { return nil }
         lastSwitch = now
-        if case .sloP99(let slo) = goal, let m = measuredP99Ms, m > slo * settings.sloStay,
+        defer { strikes = 0 }
+        if case .sloP99(let slo) = goal, strikes >= settings.sloStrikes,
            let predicted = fig[running]?.p99, predicted <= slo * settings.sloStay {
             let bar = min(120, (lastBar[running] ?? settings.barSeconds / 2) * 2)
             lastBar[running] = bar
