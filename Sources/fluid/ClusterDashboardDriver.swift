@@ -181,7 +181,7 @@ final class ClusterDashboardDriver: DashboardDriver {
     private func device(_ role: Role, _ c: ClusterSnapshot) -> DeviceStatus {
         let d = c.device(role)
         let live = d.state == .up
-        return DeviceStatus(name: role, state: d.state,
+        var status = DeviceStatus(name: role, state: d.state,
                             isLeader: live && c.selfLed.contains(role),
                             job: live ? c.servedPlan.job(for: role) : .idle,
                             imagesPerSecond: d.imagesPerSecond, answersPerSecond: d.answersPerSecond,
@@ -189,6 +189,8 @@ final class ClusterDashboardDriver: DashboardDriver {
                             latencyP99ms: jointLatency(role, c, \.latencyP99Ms),
                             heartbeatAgeMs: d.heartbeatAgeMs,
                             bytesSent: d.peerBytesOut, bytesReceived: d.peerBytesIn, pid: d.pid)
+        status.slowFactor = d.slowFactor
+        return status
     }
 
     /// A device's own answers' latency; in a joint plan the Master answers for both, so

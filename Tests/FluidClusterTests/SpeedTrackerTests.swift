@@ -63,6 +63,18 @@ final class SpeedTrackerTests: XCTestCase {
         XCTAssertEqual(model.joint[.ha100]?.imagesPerSecond, 10_000)
     }
 
+    /// A joint plan saturated far below its model while both devices heartbeat on time is
+    /// the pair's capacity now (a loaded machine), not a slow device: learnt, no SLOW.
+    func testJointBelowModelWithRegularHeartbeatsIsLearnt() {
+        var model = AdaptiveControllerTests.model()
+        var t = SpeedTracker()
+        let c = t.observe(window(1, .ha100, answered: [.master: 2_000], saturated: [.master: true]), model: &model)
+        XCTAssertEqual(c, [])
+        XCTAssertEqual(t.state(of: .master), .normal)
+        XCTAssertEqual(t.state(of: .worker), .normal)
+        XCTAssertEqual(model.joint[.ha100]!.imagesPerSecond, 10_000 + 0.3 * (4_000 - 10_000), accuracy: 1e-6)
+    }
+
     /// Below saturation the rate is the offered load; the latency shows the slowdown. A
     /// device the new plan leaves idle stays SLOW while its heartbeats are late, and
     /// recovers on regular heartbeats (so the controller tries it again).

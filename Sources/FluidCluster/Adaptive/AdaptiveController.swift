@@ -111,6 +111,9 @@ public struct AdaptiveController: Sendable {
                 return (f.accuracy ?? 0) >= minAccuracy - 1e-9
             case .sloP99(let slo):
                 if stay, strikes >= settings.sloStrikes { return false }
+                // Near saturation a queue's tail is all transient: the utilisation bounds
+                // of the accuracy goal hold here too.
+                if let r = offered, let c = f.capacity, r > c * (stay ? settings.stayUtilization : settings.enterUtilization) { return false }
                 guard let p99 = f.p99 else { return offered == nil ? false : stay }
                 return p99 <= slo * (stay ? settings.sloStay : settings.sloEnter)
             }

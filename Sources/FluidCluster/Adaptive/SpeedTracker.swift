@@ -168,8 +168,13 @@ public struct SpeedTracker: Sendable {
         var pairSlow: (Double, Bool, String)?
         if o.saturated[.master] == true {
             let ratio = rate / r.imagesPerSecond
-            if ratio < 1 / settings.slowMargin {
+            if ratio < 1 / settings.slowMargin, !suspects.isEmpty || Role.allCases.contains(where: { state(of: $0) != .normal }) {
                 pairSlow = (1 / max(ratio, 0.01), true, "\(o.plan.rawValue) at \(Self.n(rate)) img/s while saturated, model \(Self.n(r.imagesPerSecond)) img/s")
+            } else if ratio < 1 / settings.slowMargin {
+                // Saturated below its model with neither device stopping (heartbeats
+                // regular): the pair's capacity here and now (a loaded machine, a busier
+                // link), not a gray failure of either device. The model learns it.
+                learn(&model.joint[o.plan]!, rate: rate)
             } else if suspects.isEmpty {
                 if Role.allCases.allSatisfy({ state(of: $0) == .normal }) || ratio >= 1 { learn(&model.joint[o.plan]!, rate: rate) }
             }
