@@ -204,7 +204,7 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
     private func device(_ role: Role, _ c: ClusterSnapshot) -> DeviceStatus {
         let d = c.device(role)
         let live = d.state == .up
-        return DeviceStatus(name: role, state: d.state,
+        var status = DeviceStatus(name: role, state: d.state,
                             isLeader: live && c.selfLed.contains(role),
                             job: live ? c.servedPlan.job(for: role) : .idle,
                             imagesPerSecond: d.imagesPerSecond, answersPerSecond: d.answersPerSecond,
@@ -212,6 +212,8 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
                             latencyP99ms: jointLatency(role, c, \.latencyP99Ms),
                             heartbeatAgeMs: d.heartbeatAgeMs,
                             bytesSent: d.peerBytesOut, bytesReceived: d.peerBytesIn, pid: d.pid)
+        status.slowFactor = d.slowFactor
+        return status
     }
 
     /// A device's own answers' latency; in a joint plan the Master answers for both, so
