@@ -76,7 +76,8 @@ let package = Package(
             "FluidDashboard", "FluidTerminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], swiftSettings: swift6),
 
         .testTarget(name: "FluidVocabularyTests", dependencies: ["FluidVocabulary"]),
         .testTarget(name: "FluidKernelsTests", dependencies: ["FluidKernels"], swiftSettings: swift6),
@@ -88,9 +89,10 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
-        ]),
+        ], swiftSettings: swift6),
         .testTarget(name: "FluidDashboardTests", dependencies: ["FluidDashboard"]),
     ],
     swiftLanguageModes: [.v5]

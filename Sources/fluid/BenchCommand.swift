@@ -121,7 +121,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     func baseConfig() throws -> ClusterConfig {
         guard let dir = data ?? MNIST.defaultDirectory() else {
-            throw ValidationError("no MNIST data found (tried \(MNIST.candidateDirectories().joined(separator: ", "))); run `make data` or pass --data DIR")
+            throw CommandFailure(message: "no MNIST data found (tried \(MNIST.candidateDirectories().joined(separator: ", "))); run `make data` or pass --data DIR")
         }
         var config = ClusterConfig(kind: .fluid, testSet: try MNIST.load(directory: dir, split: .test))
         config.weightsDirectory = models
@@ -131,7 +131,7 @@ struct BenchCommand: AsyncParsableCommand {
         config.batchSize = batch
         config.windowBatches = frames
         for k in ModelKind.allCases where !FileManager.default.fileExists(atPath: config.weightsPath(for: k)) {
-            throw ValidationError("weight file '\(config.weightsPath(for: k))' not found (run from the package root or pass --models)")
+            throw CommandFailure(message: "weight file '\(config.weightsPath(for: k))' not found (run from the package root or pass --models)")
         }
         try config.applyCLI(nodeLogs: nodeLogs, logLabel: "fluid.bench", level: .error)
         if let tls { do { try config.useTLS(directory: tls) } catch { throw CommandFailure(error) } }
@@ -196,7 +196,7 @@ struct BenchCommand: AsyncParsableCommand {
         if noPin { o.pinNodes = false }
         o.progress = BenchCommand.progress
         let report: ClusterBench.Report
-        do { report = try await ClusterBench.run(o) } catch { throw ValidationError("bench cluster: \(error)") }
+        do { report = try await ClusterBench.run(o) } catch { throw CommandFailure(message: "bench cluster: \(error)") }
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]

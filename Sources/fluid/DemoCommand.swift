@@ -3,6 +3,7 @@ import FluidDashboard
 import FluidTerminal
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
 /// `fluid demo` (the default): two `fluid node` processes on loopback, MNIST
 /// streamed through them, and the dashboard with fault keys (docs/cli.md, docs/dashboard.md).
@@ -18,8 +19,8 @@ struct DemoCommand: ParsableCommand {
         Without a terminal use `fluid run --headless`.
         """)
 
-    @Option(help: "fluid | dynamic | static") var kind: String = "fluid"
-    @Option(help: "ha | ht | auto") var mode: String = "ha"
+    @Option(help: "fluid | dynamic | static") var kind: ModelKind = .fluid
+    @Option(help: "ha | ht | auto") var mode: ModeSetting = .ha
     @Option(help: "Record the session (.jsonl + .cast) into DIR from the start; `r` toggles.")
     var record: String?
     @Flag(name: .customLong("no-color"), help: "Monochrome: attributes only (also when NO_COLOR is set).")
@@ -38,12 +39,6 @@ struct DemoCommand: ParsableCommand {
     var fps: Double = 5
 
     func validate() throws {
-        guard ModelKind(rawValue: kind) != nil else {
-            throw ValidationError("--kind must be fluid, dynamic or static, not '\(kind)'")
-        }
-        guard ModeSetting(rawValue: mode) != nil else {
-            throw ValidationError("--mode must be ha, ht or auto, not '\(mode)'")
-        }
         if let rate, !(rate.isFinite && rate > 0) { throw ValidationError("--rate must be a positive number") }
         guard fps.isFinite, fps >= 1, fps <= 30 else { throw ValidationError("--fps must be between 1 and 30") }
     }
@@ -67,7 +62,7 @@ struct DemoCommand: ParsableCommand {
         let logDir = (logPath as NSString).deletingLastPathComponent
         FileHandle.standardError.write(Data("fluid demo: starting the nodes… (log: \(logPath))\n".utf8))
         let driver = try ClusterDashboardDriver(
-            kind: ModelKind(rawValue: kind) ?? .fluid, mode: ModeSetting(rawValue: mode) ?? .ha,
+            kind: kind, mode: mode,
             rate: rate, modelsDirectory: models, dataDirectory: data, nodeLogDirectory: logDir, tlsDirectory: tls, logger: logger)
         let options = DashboardOptions(
             command: "fluid demo", colour: Terminal.wantsColour(noColorFlag: noColor), readOnly: readOnly,
@@ -102,21 +97,20 @@ struct DemoFailure: Error, CustomStringConvertible {
 }
 
 /// The demo's log file: swift-log lines go here, never to the terminal curses owns.
-final class DemoLogFile {
+final class DemoLogFile: Sendable {
     private let handle: FileHandle
-    private let lock = NSLock()
+    private let lock = NIOLock()
 
     init(path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let h = FileHandle(forWritingAtPath: path) else {
-            throw ValidationError("cannot open the demo log \(path) (set FLUID_DEMO_LOG to a writable file)")
+            throw DemoFailure("cannot open the demo log \(path) (set FLUID_DEMO_LOG to a writable file)")
         }
         handle = h
     }
 
     func write(_ line: String) {
-        lock.lock(); defer { lock.unlock() }
-        try? handle.write(contentsOf: Data((line + "\n").utf8))
+        lock.withLock { _ = try? handle.write(contentsOf: Data((line + "\n").utf8)) }
     }
 }
 
@@ -131,9 +125,9 @@ struct DemoLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
-        let all = self.metadata.merging(metadata ?? [:]) { $1 }
+    func log(event: LogEvent) {
+        let (level, message) = (event.level, event.message)
+        let all = self.metadata.merging(event.metadata ?? [:]) { $1 }
         let meta = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let stamp = String(format: "%.3f", Date().timeIntervalSince1970)
         self.file.write("\(stamp) \(level) \(label):\(meta) \(message)")

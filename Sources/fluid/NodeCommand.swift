@@ -15,7 +15,7 @@ struct NodeCommand: AsyncParsableCommand {
         The node loads only the weight rows its role holds. Logs go to stderr.
         """)
 
-    @Option(help: "master or worker") var role: String
+    @Option(help: "master or worker") var role: Role
     @Option(help: "HOST:PORT to listen on (loopback unless told otherwise)") var listen: String
     @Option(help: "HOST:PORT of the other device") var peer: String
     @Option(help: "Weight file (.safetensors)") var weights: String
@@ -37,9 +37,7 @@ struct NodeCommand: AsyncParsableCommand {
         // the server installs its handlers they must not kill the process (their default).
         signal(SIGUSR1, SIG_IGN)
         signal(SIGUSR2, SIG_IGN)
-        guard let r = Role(rawValue: role.lowercased()) else {
-            throw ValidationError("--role must be master or worker, not '\(role)'")
-        }
+        let r = role
         let (lh, lp) = try parseHostPort(listen, option: "--listen")
         let (ph, pp) = try parseHostPort(peer, option: "--peer")
         var logger = Logger(label: "fluid.node") { StreamLogHandler.standardError(label: $0) }

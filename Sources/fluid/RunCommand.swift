@@ -4,6 +4,7 @@ import FluidCluster
 import FluidModel
 import FluidTransport
 import Logging
+import NIOConcurrencyHelpers
 
 /// `fluid run --headless`: the cluster without a screen, JSON Lines on stdout (docs/cli.md).
 struct RunCommand: AsyncParsableCommand {
@@ -19,8 +20,8 @@ struct RunCommand: AsyncParsableCommand {
         """)
 
     @Flag(help: "Required: no dashboard.") var headless = false
-    @Option(help: "static, dynamic or fluid") var kind: String = "fluid"
-    @Option(help: "ha, ht or auto") var mode: String = "ha"
+    @Option(help: "static, dynamic or fluid") var kind: ModelKind = .fluid
+    @Option(help: "ha, ht or auto") var mode: ModeSetting = .ha
     @Option(parsing: .unconditional, help: "Seconds of traffic") var duration: Double = 10
     @Option(help: "ACTION:DEVICE@SECONDS,… (ACTION kill|hang|resume|revive|unslow, DEVICE master|worker; slow:DEVICE=K@SECONDS; or cut|heal:LINK@SECONDS, LINK master-worker|source-master|source-worker)") var faults: String = ""
     @Option(help: "Pin a plan of the kind's menu (ha-100, ha-75, ht-50+u50, ht-25+u25, ht-50+u25, ht-25+u50, solo-50, solo-25, solo-u50, solo-u25)") var plan: String?
@@ -44,8 +45,6 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard headless else { throw ValidationError("only --headless is supported by `fluid run`; use `fluid demo` for the dashboard") }
-        guard ModelKind(rawValue: kind) != nil else { throw ValidationError("--kind must be static, dynamic or fluid") }
-        guard ModeSetting(rawValue: mode) != nil else { throw ValidationError("--mode must be ha, ht or auto") }
         if secretFile != nil { throw ValidationError(TLSSetupError.secretFileRemoved.description) }
         try CLICheck.range("--duration", duration, 0.001...CLICheck.maxSeconds, unit: "s")
         try CLICheck.range("--request-deadline", requestDeadline, 1...60_000, unit: "ms")
@@ -66,11 +65,11 @@ struct RunCommand: AsyncParsableCommand {
 
     /// `--plan` / `--goal` / `--mode auto`, checked against each other and the kind's menu.
     func policy() throws -> (plan: Plan?, goal: Goal?) {
-        let k = ModelKind(rawValue: kind) ?? .fluid
+        let k = kind
         let g: Goal?
         do { g = try Goal.parse(goal: goal, sloP99Ms: sloP99, minAccuracy: minAccuracy) } catch { throw ValidationError("\(error)") }
         guard let name = plan else {
-            if g != nil, mode == "auto" { throw ValidationError("--goal replaces --mode auto (auto is the accuracy goal over HA and HT): give one") }
+            if g != nil, mode == .auto { throw ValidationError("--goal replaces --mode auto (auto is the accuracy goal over HA and HT): give one") }
             return (nil, g)
         }
         guard let p = Plan.named(name), p != .none else {
@@ -80,19 +79,19 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--plan \(name) is not on the \(k.rawValue) menu (\(Plan.menu(for: k).map(\.rawValue).joined(separator: ", "))): its weights do not hold that network")
         }
         if g != nil { throw ValidationError("--plan pins a plan; --goal lets the controller choose: give one") }
-        if mode == "auto" { throw ValidationError("--plan pins a plan; --mode auto lets the controller choose: give one") }
+        if mode == .auto { throw ValidationError("--plan pins a plan; --mode auto lets the controller choose: give one") }
         return (p, nil)
     }
 
     func run() async throws {
-        let k = ModelKind(rawValue: kind)!
+        let k = kind
         let schedule = try FaultSpec.parse(faults)
         guard let dir = data ?? MNIST.defaultDirectory() else {
-            throw ValidationError("no MNIST data found (tried \(MNIST.candidateDirectories().joined(separator: ", "))); run `make data` or pass --data DIR")
+            throw CommandFailure(message: "no MNIST data found (tried \(MNIST.candidateDirectories().joined(separator: ", "))); run `make data` or pass --data DIR")
         }
         let testSet = try MNIST.load(directory: dir, split: .test)
         var config = ClusterConfig(kind: k, testSet: testSet)
-        config.mode = ModeSetting(rawValue: mode)!
+        config.mode = mode
         (config.plan, config.goal) = try policy()
         config.rate = rate
         config.requestDeadline = .milliseconds(Int64(requestDeadline))
@@ -147,14 +146,14 @@ struct RunCommand: AsyncParsableCommand {
 
 /// Writes each line to stdout and the log file, flushed per line (a crash leaves a valid
 /// prefix). Thread-safe: the controller calls it from its loop, `run` from the main thread.
-final class JSONLinesWriter: @unchecked Sendable {
-    private let lock = NSLock()
+final class JSONLinesWriter: Sendable {
+    private let lock = NIOLock()
     private let file: FileHandle?
 
     init(logPath: String?) throws {
         if let p = logPath {
             guard FileManager.default.createFile(atPath: p, contents: nil), let h = FileHandle(forWritingAtPath: p) else {
-                throw ValidationError("cannot write --log file '\(p)'")
+                throw CommandFailure(message: "cannot write --log file '\(p)'")
             }
             file = h
         } else {
@@ -164,9 +163,10 @@ final class JSONLinesWriter: @unchecked Sendable {
 
     func write(_ v: JSONValue) {
         let line = v.serialized() + "\n"
-        lock.lock(); defer { lock.unlock() }
-        FileHandle.standardOutput.write(Data(line.utf8))
-        file?.write(Data(line.utf8))
+        lock.withLock {
+            FileHandle.standardOutput.write(Data(line.utf8))
+            file?.write(Data(line.utf8))
+        }
     }
 }
 

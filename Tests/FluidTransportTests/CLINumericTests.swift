@@ -34,4 +34,23 @@ final class CLINumericTests: XCTestCase {
             XCTAssertEqual(errorLines.count, 1, "not one error line: \(err)")
         }
     }
+
+    /// Issue 15 item 5: an enumerated option outside its set is a usage mistake that lists
+    /// the choices (exit 64); a runtime failure — here no MNIST folder — is an error with
+    /// its reason and exit 1, without the usage text.
+    func testEnumeratedOptionsAndRuntimeFailures() throws {
+        for (args, choices) in [(["run", "--headless", "--kind", "bogus"], "'static', 'dynamic' or 'fluid'"),
+                                (["run", "--headless", "--mode", "fast"], "'ha', 'ht' or 'auto'"),
+                                (["node", "--role", "boss", "--listen", "127.0.0.1:1", "--peer", "127.0.0.1:2", "--weights", "x"],
+                                 "'master' and 'worker'")] {
+            let (code, _, err) = try FluidBinary.run(args, timeout: 30)
+            XCTAssertEqual(code, 64, "fluid \(args.joined(separator: " ")): \(err)")
+            XCTAssertTrue(err.contains(choices), "fluid \(args.joined(separator: " ")) does not list the choices: \(err)")
+        }
+        let missing = "/nonexistent-\(getpid())"
+        let (code, _, err) = try FluidBinary.run(["run", "--headless", "--kind", "Static", "--duration", "1", "--data", missing], timeout: 30)
+        XCTAssertEqual(code, 1, err)
+        XCTAssertTrue(err.contains(missing), "the error names the folder: \(err)")
+        XCTAssertFalse(err.contains("Usage:"), "a runtime failure printed the usage text: \(err)")
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 
 /// A plain blocking TCP client for tests that play a hostile or foreign peer.
@@ -63,11 +64,10 @@ func makeTLSDirectory() throws -> String {
 
 /// A child process whose stdout lines are collected as they come (a `fluid run` whose
 /// session log the test watches live).
-final class LiveProcess {
+final class LiveProcess: Sendable {
     let process = Process()
-    private let lock = NSLock()
-    private var buffer = Data()
-    private var collected: [String] = []
+    /// Bytes of an unfinished line, and the lines so far.
+    private let output = NIOLockedValueBox((buffer: Data(), lines: [String]()))
     private let done = DispatchSemaphore(value: 0)
     /// Held so that `--exit-with-parent` children exit when the test process dies.
     private let stdinPipe = Pipe()
@@ -78,7 +78,7 @@ final class LiveProcess {
         process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = FluidBinary.packageRoot
         process.environment = FluidBinary.environment
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         process.standardInput = stdinPipe
         let out = Pipe()
@@ -89,11 +89,11 @@ final class LiveProcess {
             while true {
                 let d = reader.availableData
                 if d.isEmpty { break }
-                lock.withLock {
-                    buffer += d
-                    while let nl = buffer.firstIndex(of: 0x0a) {
-                        collected.append(String(decoding: buffer[buffer.startIndex..<nl], as: UTF8.self))
-                        buffer = Data(buffer[(nl + 1)...])
+                output.withLockedValue { o in
+                    o.buffer += d
+                    while let nl = o.buffer.firstIndex(of: 0x0a) {
+                        o.lines.append(String(decoding: o.buffer[o.buffer.startIndex..<nl], as: UTF8.self))
+                        o.buffer = Data(o.buffer[(nl + 1)...])
                     }
                 }
             }
@@ -101,7 +101,7 @@ final class LiveProcess {
         }
     }
 
-    var lines: [String] { lock.withLock { collected } }
+    var lines: [String] { output.withLockedValue { $0.lines } }
     var pid: Int32 { process.processIdentifier }
 
     /// Waits until a stdout line satisfies `predicate` (true) or the process ends / `seconds` pass.

@@ -12,7 +12,7 @@ final class HostileInputTests: XCTestCase {
         let weights = try FluidBinary.shippedFluidWeights()
         let port = try freePort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("fluid-hostile-\(getpid()).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let node = Process()
         node.executableURL = URL(fileURLWithPath: binary)
         // A Worker alone: it leads and serves solo-u50 while no Master is there.

@@ -17,7 +17,7 @@ final class LinkCutTests: XCTestCase {
         cut.isCut = true
         let written = ch.eventLoop.makePromise(of: Void.self)
         var done = false
-        written.futureResult.whenSuccess { done = true }
+        written.futureResult.assumeIsolated().whenSuccess { done = true }
         ch.write(ByteBuffer(bytes: [2, 3]), promise: written)
         ch.flush()
         ch.writeAndFlush(ByteBuffer(bytes: [4]), promise: nil)
@@ -47,7 +47,7 @@ final class LinkCutTests: XCTestCase {
         cut.isCut = true
         let p = ch.eventLoop.makePromise(of: Void.self)
         var failed = false
-        p.futureResult.whenFailure { _ in failed = true }
+        p.futureResult.assumeIsolated().whenFailure { _ in failed = true }
         ch.writeAndFlush(ByteBuffer(bytes: [1]), promise: p)
         _ = try? ch.finish()
         XCTAssertTrue(failed, "a write held by a cut that never healed must fail when the connection closes")

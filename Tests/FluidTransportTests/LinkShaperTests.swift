@@ -88,7 +88,7 @@ final class LinkShaperTests: XCTestCase {
         let ch = EmbeddedChannel(handler: LinkShaper(shape: try LinkShape(latencyMs: 1, bandwidthMbit: nil)))
         let p = ch.embeddedEventLoop.makePromise(of: Void.self)
         var done = false
-        p.futureResult.whenSuccess { done = true }
+        p.futureResult.assumeIsolated().whenSuccess { done = true }
         ch.write(ByteBuffer(bytes: [9]), promise: p)
         ch.embeddedEventLoop.advanceTime(by: .milliseconds(10))
         XCTAssertNil(try ch.readOutbound(as: ByteBuffer.self), "a write went out without a flush")
@@ -137,20 +137,23 @@ final class LinkShaperTests: XCTestCase {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let total = 1 << 20, chunk = 64 << 10
-        let sink = Sink(expected: total, loop: group.next())
+        let done = group.next().makePromise(of: Sink.Received.self)
         let server = try ServerBootstrap(group: group)
-            .childChannelInitializer { $0.pipeline.addHandler(sink) }
+            .childChannelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(Sink(expected: total, done: done)) }
+            }
             .bind(host: "127.0.0.1", port: 0).wait()
         defer { try? server.close().wait() }
         let shape = try LinkShape(latencyMs: 20, bandwidthMbit: 80)
         let client = try ClientBootstrap(group: group)
-            .channelInitializer { $0.pipeline.addHandler(LinkShaper(shape: shape)) }
+            .channelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(LinkShaper(shape: shape)) }
+            }
             .connect(to: server.localAddress!).wait()
         defer { try? client.close().wait() }
 
-        var payload = [UInt8](repeating: 0, count: total)
         var x: UInt32 = 12345
-        for i in payload.indices { x = x &* 1_103_515_245 &+ 12345; payload[i] = UInt8(truncatingIfNeeded: x >> 16) }
+        let payload = (0..<total).map { _ in x = x &* 1_103_515_245 &+ 12345; return UInt8(truncatingIfNeeded: x >> 16) }
         let start = DispatchTime.now().uptimeNanoseconds
         try client.eventLoop.submit {
             for off in stride(from: 0, to: total, by: chunk) {
@@ -158,11 +161,11 @@ final class LinkShaperTests: XCTestCase {
             }
             client.flush()
         }.wait()
-        let received = try sink.done.futureResult.wait()
-        XCTAssertEqual(received.count, total)
-        XCTAssertTrue(received == payload, "bytes corrupted or reordered")
-        let firstMs = Double(sink.firstAt - start) / 1e6
-        let lastMs = Double(sink.lastAt - start) / 1e6
+        let received = try done.futureResult.wait()
+        XCTAssertEqual(received.bytes.count, total)
+        XCTAssertTrue(received.bytes == payload, "bytes corrupted or reordered")
+        let firstMs = Double(received.firstAt - start) / 1e6
+        let lastMs = Double(received.lastAt - start) / 1e6
         // The first 16 KiB slice needs 1.6 ms on the wire plus the 20 ms latency.
         XCTAssertGreaterThanOrEqual(firstMs, 20 + 1.6, "first byte before latency + its serialization")
         XCTAssertGreaterThanOrEqual(lastMs, 20 + Double(total) * 8 / 80e6 * 1e3, "1 MB faster than 80 Mbit/s")
@@ -170,25 +173,25 @@ final class LinkShaperTests: XCTestCase {
 }
 
 /// Collects what a connection receives, with the time of the first and last bytes.
-private final class Sink: ChannelInboundHandler, @unchecked Sendable {
+private final class Sink: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
+    /// The bytes and when the first and the last arrived (ns, uptime).
+    struct Received: Sendable { var bytes: [UInt8] = []; var firstAt: UInt64 = 0; var lastAt: UInt64 = 0 }
     let expected: Int
-    let done: EventLoopPromise<[UInt8]>
-    var bytes: [UInt8] = []
-    var firstAt: UInt64 = 0
-    var lastAt: UInt64 = 0
+    let done: EventLoopPromise<Received>
+    var received = Received()
 
-    init(expected: Int, loop: EventLoop) {
+    init(expected: Int, done: EventLoopPromise<Received>) {
         self.expected = expected
-        done = loop.makePromise()
-        bytes.reserveCapacity(expected)
+        self.done = done
+        received.bytes.reserveCapacity(expected)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let now = DispatchTime.now().uptimeNanoseconds
-        if bytes.isEmpty { firstAt = now }
-        bytes += unwrapInboundIn(data).readableBytesView
-        lastAt = now
-        if bytes.count >= expected { done.succeed(bytes) }
+        if received.bytes.isEmpty { received.firstAt = now }
+        received.bytes += unwrapInboundIn(data).readableBytesView
+        received.lastAt = now
+        if received.bytes.count >= expected { done.succeed(received) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 
 /// Locating the built `fluid` binary and running it, for tests with real processes.
@@ -54,17 +55,26 @@ enum FluidBinary {
         p.standardError = err
         try p.run()
         // Read both pipes fully (a full pipe would block the child).
-        var outData = Data(), errData = Data()
+        let read = NIOLockedValueBox((out: Data(), err: Data()))
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            let d = out.fileHandleForReading.readDataToEndOfFile()
+            read.withLockedValue { $0.out = d }
+            group.leave()
+        }
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            let d = err.fileHandleForReading.readDataToEndOfFile()
+            read.withLockedValue { $0.err = d }
+            group.leave()
+        }
         if group.wait(timeout: .now() + timeout) == .timedOut {
             p.terminate()
             throw NSError(domain: "fluid", code: 1, userInfo: [NSLocalizedDescriptionKey: "fluid \(arguments) timed out"])
         }
         p.waitUntilExit()
+        let (outData, errData) = read.withLockedValue { ($0.out, $0.err) }
         let lines = String(decoding: outData, as: UTF8.self).split(separator: "\n").map(String.init)
         return (p.terminationStatus, lines, String(decoding: errData, as: UTF8.self))
     }

@@ -1,5 +1,6 @@
 import FluidCluster
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 
 /// Issue 12 item 4 with real node processes: a client that floods requests and never
@@ -32,8 +33,7 @@ final class ResourceLimitTests: XCTestCase {
         let frame = Message.hello(.claiming(.source)).encodedFrame()
         let flood = request.encodedFrame()
         let stop = Date().addingTimeInterval(6)
-        let lock = NSLock()
-        var sentFrames = 0, reconnects = 0
+        let counts = NIOLockedValueBox((sent: 0, reconnects: 0))
         let group = DispatchGroup()
         for node in [cluster.master, cluster.worker] {
             for _ in 0..<3 {
@@ -50,12 +50,12 @@ final class ResourceLimitTests: XCTestCase {
                         var blocked = 0
                         while Date() < stop {
                             let k = flood.withUnsafeBytes { Foundation.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                            if k == flood.count { lock.withLock { sentFrames += 1 }; blocked = 0; continue }
+                            if k == flood.count { counts.withLockedValue { $0.sent += 1 }; blocked = 0; continue }
                             if k < 0, errno == EAGAIN || errno == EWOULDBLOCK { blocked += 1; continue }
                             break  // closed by the node, or a partial frame: start over
                         }
                         close(fd)
-                        lock.withLock { reconnects += 1 }
+                        counts.withLockedValue { $0.reconnects += 1 }
                     }
                 }
             }
@@ -66,6 +66,7 @@ final class ResourceLimitTests: XCTestCase {
             usleep(100_000)
         }
         group.wait()
+        let (sentFrames, reconnects) = counts.withLockedValue { ($0.sent, $0.reconnects) }
         print("ResourceLimitTests: flood sent \(sentFrames) frames of \(n) images (\(reconnects) reconnects); "
               + "RSS MB before \(before), peak \(peak)")
         XCTAssertGreaterThan(sentFrames, 0, "the flood sent nothing")

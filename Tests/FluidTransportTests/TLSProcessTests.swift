@@ -1,6 +1,7 @@
 import FluidCluster
 import FluidTransport
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 
 /// Issue 12 (docs/security.md) with real processes: a `--tls` cluster serves with nothing lost
@@ -142,12 +143,10 @@ final class TLSProcessTests: XCTestCase {
 
 /// A TCP relay: each accepted connection is joined to a new connection to `target` and
 /// bytes are pumped both ways (the attacker of issue 12, holding no key).
-final class Relay {
+final class Relay: Sendable {
     private let listenFD: Int32
-    private let lock = NSLock()
-    private var count = 0
-    private var stopped = false
-    private var fds: [Int32] = []
+    /// Connections accepted, and every socket opened for them.
+    private let state = NIOLockedValueBox((count: 0, fds: [Int32]()))
 
     init(listen port: Int, target: Int) throws {
         listenFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -165,7 +164,7 @@ final class Relay {
                 let c = accept(listenFD, nil, nil)
                 if c < 0 { return }
                 guard let t = try? RawClient.connect(host: "127.0.0.1", port: target) else { close(c); continue }
-                lock.withLock { count += 1; fds += [c, t] }
+                state.withLockedValue { $0.count += 1; $0.fds += [c, t] }
                 for (a, b) in [(c, t), (t, c)] {
                     Thread.detachNewThread {
                         var buf = [UInt8](repeating: 0, count: 65536)
@@ -181,11 +180,11 @@ final class Relay {
         }
     }
 
-    var connections: Int { lock.withLock { count } }
+    var connections: Int { state.withLockedValue { $0.count } }
 
     func stop() {
         shutdown(listenFD, Int32(SHUT_RDWR))
         close(listenFD)
-        for fd in lock.withLock({ fds }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        for fd in state.withLockedValue({ $0.fds }) { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 }

@@ -1,6 +1,7 @@
 import FluidCluster
 import FluidTransport
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -11,47 +12,48 @@ import XCTest
 /// folder (or none) and sends whatever frames a test wants, with no role check of its own
 /// (an attacker would not check either). It records the frames it gets back and whether
 /// the node closed the connection.
-final class TLSAttacker {
+final class TLSAttacker: Sendable {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private(set) var channel: Channel?
-    private let lock = NSLock()
-    private var got: [Message] = []
-    private var isClosed = false
-    private var handshakeDone = false
+    let channel: Channel
+    /// What came back, and whether the TLS handshake completed and the node closed.
+    struct Seen { var got: [Message] = []; var isClosed = false; var handshakeDone = false }
+    private let seen: NIOLockedValueBox<Seen>
 
     /// `identity`: "master", "worker" or "source" from `directory`, or nil for no certificate.
     init(port: Int, directory: String, identity: String?) throws {
-        let ca = try NIOSSLCertificate(file: directory + "/ca.pem", format: .pem)
+        let ca = try NIOSSLCertificate.fromPEMFile(directory + "/ca.pem")[0]
         var config = TLSConfiguration.makeClientConfiguration()
         config.minimumTLSVersion = .tlsv13
         config.certificateVerification = .noHostnameVerification
         config.trustRoots = .certificates([ca])
         if let id = identity {
-            config.certificateChain = [.certificate(try NIOSSLCertificate(file: "\(directory)/\(id).pem", format: .pem))]
+            config.certificateChain = try NIOSSLCertificate.fromPEMFile("\(directory)/\(id).pem").map { .certificate($0) }
             config.privateKey = .privateKey(try NIOSSLPrivateKey(file: "\(directory)/\(id).key", format: .pem))
         }
         let context = try NIOSSLContext(configuration: config)
-        let collector = Collector(owner: self)
+        let seen = NIOLockedValueBox(Seen())
+        self.seen = seen
         channel = try ClientBootstrap(group: group)
             .channelInitializer { ch in
-                do {
+                ch.eventLoop.makeCompletedFuture {
                     let tls = try NIOSSLClientHandler(context: context, serverHostname: nil)
-                    return ch.pipeline.addHandlers([tls, ByteToMessageHandler(WireFrameDecoder()), WireOutboundHandler(), collector])
-                } catch { return ch.eventLoop.makeFailedFuture(error) }
+                    try ch.pipeline.syncOperations.addHandlers([tls, ByteToMessageHandler(WireFrameDecoder()), WireOutboundHandler(),
+                                                                Collector(seen: seen)])
+                }
             }
             .connect(host: "127.0.0.1", port: port).wait()
-        channel?.closeFuture.whenComplete { _ in self.lock.withLock { self.isClosed = true } }
+        channel.closeFuture.whenComplete { _ in seen.withLockedValue { $0.isClosed = true } }
     }
 
     deinit { try? group.syncShutdownGracefully() }
 
     func send(_ m: Message) {
-        channel?.writeAndFlush(WireOutbound.message(m), promise: nil)
+        channel.writeAndFlush(WireOutbound.message(m), promise: nil)
     }
 
-    var received: [Message] { lock.withLock { got } }
-    var closed: Bool { lock.withLock { isClosed } }
-    var tlsHandshakeCompleted: Bool { lock.withLock { handshakeDone } }
+    var received: [Message] { seen.withLockedValue { $0.got } }
+    var closed: Bool { seen.withLockedValue { $0.isClosed } }
+    var tlsHandshakeCompleted: Bool { seen.withLockedValue { $0.handshakeDone } }
 
     /// Waits until the node closed the connection.
     func closedByNode(within seconds: Double) -> Bool {
@@ -69,18 +71,18 @@ final class TLSAttacker {
         return false
     }
 
-    func close() { try? channel?.close().wait() }
+    func close() { try? channel.close().wait() }
 
     final class Collector: ChannelInboundHandler {
         typealias InboundIn = Message
-        weak var owner: TLSAttacker?
-        init(owner: TLSAttacker) { self.owner = owner }
+        let seen: NIOLockedValueBox<Seen>
+        init(seen: NIOLockedValueBox<Seen>) { self.seen = seen }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let m = unwrapInboundIn(data)
-            owner?.lock.withLock { owner?.got.append(m) }
+            seen.withLockedValue { $0.got.append(m) }
         }
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-            if let e = event as? TLSUserEvent, case .handshakeCompleted = e { owner?.lock.withLock { owner?.handshakeDone = true } }
+            if let e = event as? TLSUserEvent, case .handshakeCompleted = e { seen.withLockedValue { $0.handshakeDone = true } }
         }
         func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
     }
