@@ -262,6 +262,10 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
             let cut = controller.snapshot().linkCut
             controller.inject(Fault(cut ? .heal : .cut, link: .masterWorker))
             tell(cut ? "healing the Master ↔ Worker link" : "cutting the Master ↔ Worker link: every byte dropped, sockets open")
+        case .slowOrUnslow(let role):
+            let slowed = controller.snapshot().injectedSlow[role] != nil
+            controller.inject(slowed ? Fault(.unslow, role) : Fault(slow: role, factor: 4))
+            tell(slowed ? "\(role.title) back to full speed" : "\(role.title) 4× slower: stopped 90 ms of every 120 ms")
         case .toggleMode:
             let running = controller.snapshot().runningMode
             controller.setMode(running == .ha ? .ht : .ha)

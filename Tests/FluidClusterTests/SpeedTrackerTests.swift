@@ -72,7 +72,9 @@ final class SpeedTrackerTests: XCTestCase {
         XCTAssertEqual(c, [])
         XCTAssertEqual(t.state(of: .master), .normal)
         XCTAssertEqual(t.state(of: .worker), .normal)
-        XCTAssertEqual(model.joint[.ha100]!.imagesPerSecond, 10_000 + 0.3 * (4_000 - 10_000), accuracy: 1e-6)
+        XCTAssertEqual(model.joint[.ha100]!.imagesPerSecond, 4_000, accuracy: 1e-6)
+        XCTAssertEqual(model.joint[.ha75]!.imagesPerSecond, 13_000 * 0.4, accuracy: 1e-6, "the same load weighs on ha-75")
+        XCTAssertEqual(model.solo[.master]?[.s50]?.imagesPerSecond, 60_000, "solo figures are measured on their own")
     }
 
     /// Below saturation the rate is the offered load; the latency shows the slowdown. A

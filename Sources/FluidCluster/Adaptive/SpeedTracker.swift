@@ -173,8 +173,14 @@ public struct SpeedTracker: Sendable {
             } else if ratio < 1 / settings.slowMargin {
                 // Saturated below its model with neither device stopping (heartbeats
                 // regular): the pair's capacity here and now (a loaded machine, a busier
-                // link), not a gray failure of either device. The model learns it.
-                learn(&model.joint[o.plan]!, rate: rate)
+                // link), not a gray failure of either device. Saturation proves it, so the
+                // model takes it whole, and the other joint plans, which share the same
+                // two cores and link, are scaled by the same factor (a bench on the
+                // loaded box otherwise stepped from a saturated ha-100 into ha-75, which
+                // the same load saturated too).
+                for p in model.joint.keys where p != o.plan { model.joint[p]!.imagesPerSecond *= ratio; model.joint[p]!.origin = .live }
+                model.joint[o.plan]!.imagesPerSecond = rate
+                model.joint[o.plan]!.origin = .live
             } else if suspects.isEmpty {
                 if Role.allCases.allSatisfy({ state(of: $0) == .normal }) || ratio >= 1 { learn(&model.joint[o.plan]!, rate: rate) }
             }

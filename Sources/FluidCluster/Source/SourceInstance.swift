@@ -296,7 +296,9 @@ public struct SourceInstance {
         }
         // The faster device first: below saturation it takes the work, so a slow device
         // does not add its latency to requests a fast one could have answered.
-        let order = speedShare.isEmpty ? Role.allCases : Role.allCases.sorted { (speedShare[$0] ?? 0.5) > (speedShare[$1] ?? 0.5) }
+        // Shares within 10 % of each other keep the fixed order (calibration noise must not
+        // reorder two devices of the same speed).
+        let order = (speedShare[.worker] ?? 0.5) > (speedShare[.master] ?? 0.5) + 0.1 ? [Role.worker, .master] : Role.allCases
         for d in order {
             guard let route = r[d] else { continue }
             if let until = backoffUntil[d], now < until { continue }
