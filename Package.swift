@@ -65,10 +65,12 @@ let package = Package(
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: swift6),
-        // Benchmarks (`fluid bench kernels|cluster|paper`), the paper's report and chart:
+        // Benchmarks (`fluid bench kernels|cluster|paper|adaptive`), reports and charts:
         // measuring tools the libraries never import.
-        .target(name: "FluidBench", dependencies: ["FluidKernels", "FluidModel", "FluidCluster", "FluidTransport"],
-                swiftSettings: kernelFlags + swift6),
+        .target(name: "FluidBench", dependencies: [
+            "FluidKernels", "FluidModel", "FluidCluster", "FluidTransport",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], swiftSettings: kernelFlags + swift6),
         .target(name: "FluidDashboard", dependencies: ["FluidVocabulary", "FluidLog"], swiftSettings: swift6),
         .target(name: "FluidTerminal", dependencies: ["CNCurses", "FluidDashboard"], swiftSettings: swift6),
         .executableTarget(name: "fluid", dependencies: [
@@ -76,7 +78,8 @@ let package = Package(
             "FluidDashboard", "FluidTerminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], swiftSettings: swift6),
 
         .testTarget(name: "FluidVocabularyTests", dependencies: ["FluidVocabulary"], swiftSettings: swift6),
         .testTarget(name: "FluidKernelsTests", dependencies: ["FluidKernels"], swiftSettings: swift6),

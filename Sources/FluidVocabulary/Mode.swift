@@ -5,7 +5,7 @@ public enum Mode: String, CaseIterable, Codable, Sendable {
 }
 
 /// What the user asks for: a fixed mode, or `auto` (the controller picks HA or HT for the
-/// offered rate, see `AutoMode`).
+/// offered rate: `AdaptiveController.autoMode` in FluidCluster).
 public enum ModeSetting: String, CaseIterable, Codable, Sendable {
     case ha, ht, auto
 }

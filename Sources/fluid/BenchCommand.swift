@@ -9,7 +9,7 @@ import Logging
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: kernels (single-thread SIMD core), cluster, paper (Fig. 2 online).",
+        abstract: "Benchmarks: kernels (single-thread SIMD core), cluster, paper (Fig. 2 online), adaptive.",
         discussion: """
         kernels: forward and training throughput of the SIMD kernels on one thread.
 
@@ -20,17 +20,23 @@ struct BenchCommand: AsyncParsableCommand {
         Master only, Worker only, both HA, both HT, on loopback and on an emulated Wi-Fi link; \
         writes paper.md, paper.json and paper.svg to --out.
 
+        adaptive: one scenario (load ramping 10 % → 150 % of HA capacity and back, the Worker \
+        4× slower for 10 s, the Master killed and revived) run as fixed HA, fixed HT and the \
+        adaptive controller with --slo-p99; writes adaptive.md, adaptive.json, adaptive.svg to --out.
+
         Progress goes to stderr; the table (or --json) to stdout.
         """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case kernels, cluster, paper
+        case kernels, cluster, paper, adaptive
     }
 
-    @Argument(help: "kernels | cluster | paper") var suite: Suite
+    @Argument(help: "kernels | cluster | paper | adaptive") var suite: Suite
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(parsing: .unconditional, help: "kernels (default 3) / paper (default 2): measurement passes; each figure is the best of them.") var rounds: Int?
-    @Option(help: "paper: folder for paper.md, paper.json, paper.svg ('' writes nothing)") var out = "results"
+    @Option(help: "paper/adaptive: folder for the .md, .json and .svg ('' writes nothing)") var out = "results"
+    @Option(parsing: .unconditional, help: "adaptive: the p99 latency SLO, ms") var sloP99 = 50.0
+    @Option(parsing: .unconditional, help: "adaptive: stretch every phase of the scenario by this factor") var timeScale = 1.0
     @Option(help: "paper: kinds, comma-separated") var kinds = "static,dynamic,fluid"
     @Option(help: "paper: links, comma-separated (loopback, wifi-edge)") var links = "loopback,wifi-edge"
     @Option(parsing: .unconditional, help: "paper/cluster: seconds of warm-up per row") var warmup: Double?
@@ -61,6 +67,8 @@ struct BenchCommand: AsyncParsableCommand {
         try CLICheck.range("--batch", batch, 1...Message.maxBatch, why: "a node computes at most \(Message.maxBatch) images per go")
         try CLICheck.range("--edge-batch", edgeBatch, 1...Message.maxBatch, why: "a node computes at most \(Message.maxBatch) images per go")
         try CLICheck.range("--frames", frames, 1...CLICheck.maxWindow)
+        try CLICheck.range("--slo-p99", sloP99, 1...60_000, unit: "ms")
+        try CLICheck.range("--time-scale", timeScale, 0.2...100)
     }
 
     func run() async throws {
@@ -78,7 +86,37 @@ struct BenchCommand: AsyncParsableCommand {
             try await runPaper()
         case .cluster:
             try await runCluster()
+        case .adaptive:
+            try await runAdaptive()
         }
+    }
+
+    func runAdaptive() async throws {
+        var base = try baseConfig()
+        // The defaults of `fluid run` (32-image frames): the SLO is about latency, and a
+        // 128-image frame alone takes several ms in HA.
+        if batch == 128 { base.batchSize = 32 }
+        var o = AdaptiveBench.Options(base: base)
+        o.sloP99Ms = sloP99
+        o.timeScale = timeScale
+        o.progress = { BenchCommand.progress($0) }
+        BenchCommand.progress("bench adaptive: fixed HA, fixed HT, adaptive (slo-p99 \(sloP99) ms); load average \(BenchMachine.loadAverage().map { String($0) } ?? "?")")
+        let report: AdaptiveBench.Report
+        do { report = try await AdaptiveBench.run(o) } catch { throw ValidationError("bench adaptive: \(error)") }
+        if !out.isEmpty {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let dir = out as NSString
+            try report.jsonData().write(to: URL(fileURLWithPath: dir.appendingPathComponent("adaptive.json")))
+            try Data(report.markdown.utf8).write(to: URL(fileURLWithPath: dir.appendingPathComponent("adaptive.md")))
+            try Data(report.svg.utf8).write(to: URL(fileURLWithPath: dir.appendingPathComponent("adaptive.svg")))
+            BenchCommand.progress("wrote \(out)/adaptive.md, adaptive.json, adaptive.svg")
+        }
+        if json {
+            print(String(decoding: try report.jsonData(pretty: false), as: UTF8.self))
+        } else {
+            print(report.markdown, terminator: "")
+        }
+        for c in report.checks where !c.pass { BenchCommand.progress("CHECK FAILED: \(c.name)") }
     }
 
     func baseConfig() throws -> ClusterConfig {

@@ -4,6 +4,7 @@ import FluidModel
 import FluidTransport
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
 /// Adapter: FluidTransport's `ClusterController` ⇄ the dashboard's `DashboardDriver`.
 ///
@@ -12,30 +13,50 @@ import Logging
 /// the controller's loop (`onEvent`/`onSample`): they are numbered and kept here
 /// under a lock, appended to the session log while recording, and read by the
 /// dashboard loop's thread.
-final class ClusterDashboardDriver: DashboardDriver {
+final class ClusterDashboardDriver: DashboardDriver, Sendable {
     private let controller: ClusterController
     private let logger: Logger
-    private let lock = NSLock()
-    // Guarded by `lock`.
-    private var events: [DashboardEvent] = []
-    private var sequence = 0
-    private var accuracyHistory: [Double] = []
-    private var masterHistory: [Double] = []
-    private var workerHistory: [Double] = []
-    private var unavailableHistory: [Double] = []
-    private var throughputHistory: [Double] = []
-    private var planReason = ""
-    private var sessionLog: FileHandle?
-    private var failureText: String?
-    private var intents = FaultIntents()
-    private var kinds = KindQueue()
-    private var kindSwitch: Task<Void, Never>?
-    private var messages: [String] = []
-    /// Devices that went down without a fault of ours (cleared when they come back).
-    private var unexpectedlyDown: Set<Role> = []
-    private var stopped = false
-    /// Set by `shutdown()`: one line for the user once the terminal is back.
-    private(set) var summaryLine: String?
+    /// Everything that changes, behind one lock: the controller's loop writes, the
+    /// dashboard's thread reads.
+    private struct State {
+        var events: [DashboardEvent] = []
+        var sequence = 0
+        var accuracyHistory: [Double] = []
+        var masterHistory: [Double] = []
+        var workerHistory: [Double] = []
+        var unavailableHistory: [Double] = []
+        var throughputHistory: [Double] = []
+        var planReason = ""
+        var sessionLog: FileHandle?
+        var failureText: String?
+        var intents = FaultIntents()
+        var kinds = KindQueue()
+        var kindSwitch: Task<Void, Never>?
+        var messages: [String] = []
+        /// Devices that went down without a fault of ours (cleared when they come back).
+        var unexpectedlyDown: Set<Role> = []
+        var stopped = false
+        /// Set by `shutdown()`: one line for the user once the terminal is back.
+        var summaryLine: String?
+
+        /// Appends one line (flushed: a crash leaves a valid prefix).
+        mutating func writeLog(_ line: String, logger: Logger) {
+            guard let h = sessionLog else { return }
+            do { try h.write(contentsOf: Data((line + "\n").utf8)) } catch {
+                logger.error("session log write failed: \(error); recording stopped")
+                try? h.close()
+                sessionLog = nil
+            }
+        }
+
+        mutating func closeLog() {
+            try? sessionLog?.close()
+            sessionLog = nil
+        }
+    }
+    private let state = NIOLockedValueBox(State())
+    /// One line for the user once the terminal is back (set by `shutdown()`).
+    var summaryLine: String? { state.withLockedValue { $0.summaryLine } }
 
     /// Offered-rate ladder for `+`/`-` (images/s); above the top is "unthrottled". It
     /// reaches past what HA serves on loopback (~50 k img/s), so a rate can be set that
@@ -87,71 +108,73 @@ final class ClusterDashboardDriver: DashboardDriver {
 
     // MARK: controller → dashboard
 
-    fileprivate func received(_ e: SessionEvent) {
-        lock.lock(); defer { lock.unlock() }
+    private func received(_ e: SessionEvent) {
         let line = e.json.serialized()
-        writeLog(line)
-        sequence += 1
-        guard let parsed = SessionLogParser.event(fromJSONLine: line) else { return }
-        var d = SessionEventText.dashboardEvent(parsed, sequence: sequence)
-        switch e.kind {
-        case .plan(_, let reason, _, _, _):
-            planReason = reason
-        case .deviceDown(let role, let cause, _, _) where !Self.expectedCauses.contains(cause) && !stopped:
-            // Not one of ours: a node crashed or exited by itself. The cluster fails
-            // over as it would for a fault; if no node is left, the demo stops.
-            d.text = "\(role.title) stopped unexpectedly · " + d.text
-            d.severity = .failure
-            unexpectedlyDown.insert(role)
-            if unexpectedlyDown.count == 2, !kinds.busy {
-                failureText = "both nodes stopped unexpectedly (see the node logs)"
+        state.withLockedValue { st in
+            st.writeLog(line, logger: logger)
+            st.sequence += 1
+            guard let parsed = SessionLogParser.event(fromJSONLine: line) else { return }
+            var d = SessionEventText.dashboardEvent(parsed, sequence: st.sequence)
+            switch e.kind {
+            case .plan(_, let reason, _, _, _):
+                st.planReason = reason
+            case .deviceDown(let role, let cause, _, _) where !Self.expectedCauses.contains(cause) && !st.stopped:
+                // Not one of ours: a node crashed or exited by itself. The cluster fails
+                // over as it would for a fault; if no node is left, the demo stops.
+                d.text = "\(role.title) stopped unexpectedly · " + d.text
+                d.severity = .failure
+                st.unexpectedlyDown.insert(role)
+                if st.unexpectedlyDown.count == 2, !st.kinds.busy {
+                    st.failureText = "both nodes stopped unexpectedly (see the node logs)"
+                }
+            case .deviceUp(let role, _):
+                st.unexpectedlyDown.remove(role)
+            default: break
             }
-        case .deviceUp(let role, _):
-            unexpectedlyDown.remove(role)
-        default: break
+            st.events.append(d)
+            if st.events.count > 500 { st.events.removeFirst(st.events.count - 500) }
         }
-        events.append(d)
-        if events.count > 500 { events.removeFirst(events.count - 500) }
     }
 
-    fileprivate func received(_ s: Sample) {
-        lock.lock(); defer { lock.unlock() }
-        writeLog(s.json.serialized())
-        if let a = s.accuracy { append(&accuracyHistory, a) }
-        append(&throughputHistory, s.throughput)
-        append(&masterHistory, s.master.answersPerSecond)
-        append(&workerHistory, s.worker.answersPerSecond)
-        append(&unavailableHistory, s.unavailablePerSecond)
+    private func received(_ s: Sample) {
+        state.withLockedValue { st in
+            st.writeLog(s.json.serialized(), logger: logger)
+            if let a = s.accuracy { Self.append(&st.accuracyHistory, a) }
+            Self.append(&st.throughputHistory, s.throughput)
+            Self.append(&st.masterHistory, s.master.answersPerSecond)
+            Self.append(&st.workerHistory, s.worker.answersPerSecond)
+            Self.append(&st.unavailableHistory, s.unavailablePerSecond)
+        }
     }
 
-    private func append(_ xs: inout [Double], _ x: Double) {
+    private static func append(_ xs: inout [Double], _ x: Double) {
         xs.append(x)
         if xs.count > Self.historyLength { xs.removeFirst(xs.count - Self.historyLength) }
     }
 
     /// A note of our own in the event log (kind switches, errors).
     private func note(_ text: String, _ severity: EventSeverity = .info) {
-        // Never hold `lock` while hopping onto the controller's loop: its callbacks take `lock`.
         let t = controller.snapshot().t
-        lock.lock(); defer { lock.unlock() }
-        sequence += 1
-        events.append(DashboardEvent(sequence: sequence, time: t, text: text, severity: severity))
+        state.withLockedValue { st in
+            st.sequence += 1
+            st.events.append(DashboardEvent(sequence: st.sequence, time: t, text: text, severity: severity))
+        }
     }
 
     /// A line for the status bar (the loop takes it on its next frame).
     private func tell(_ text: String) {
-        lock.withLock { messages.append(text) }
+        state.withLockedValue { $0.messages.append(text) }
     }
 
     func takeMessage() -> String? {
-        lock.withLock { messages.isEmpty ? nil : messages.removeFirst() }
+        state.withLockedValue { $0.messages.isEmpty ? nil : $0.messages.removeFirst() }
     }
 
     func snapshot() -> DashboardSnapshot {
-        lock.lock()
-        let stopped = self.stopped, events = self.events, reason = planReason, kindStatus = kinds.status
-        let histories = (accuracyHistory, throughputHistory, masterHistory, workerHistory, unavailableHistory)
-        lock.unlock()
+        let (stopped, events, reason, kindStatus, histories) = state.withLockedValue { st in
+            (st.stopped, st.events, st.planReason, st.kinds.status,
+             (st.accuracyHistory, st.throughputHistory, st.masterHistory, st.workerHistory, st.unavailableHistory))
+        }
         guard !stopped else { return DashboardSnapshot(status: "stopping…") }
         let c = controller.snapshot()
         let last = c.lastSample
@@ -181,7 +204,7 @@ final class ClusterDashboardDriver: DashboardDriver {
     private func device(_ role: Role, _ c: ClusterSnapshot) -> DeviceStatus {
         let d = c.device(role)
         let live = d.state == .up
-        return DeviceStatus(name: role, state: d.state,
+        var status = DeviceStatus(name: role, state: d.state,
                             isLeader: live && c.selfLed.contains(role),
                             job: live ? c.servedPlan.job(for: role) : .idle,
                             imagesPerSecond: d.imagesPerSecond, answersPerSecond: d.answersPerSecond,
@@ -189,6 +212,8 @@ final class ClusterDashboardDriver: DashboardDriver {
                             latencyP99ms: jointLatency(role, c, \.latencyP99Ms),
                             heartbeatAgeMs: d.heartbeatAgeMs,
                             bytesSent: d.peerBytesOut, bytesReceived: d.peerBytesIn, pid: d.pid)
+        status.slowFactor = d.slowFactor
+        return status
     }
 
     /// A device's own answers' latency; in a joint plan the Master answers for both, so
@@ -199,10 +224,7 @@ final class ClusterDashboardDriver: DashboardDriver {
         return own
     }
 
-    var failure: String? {
-        lock.lock(); defer { lock.unlock() }
-        return failureText
-    }
+    var failure: String? { state.withLockedValue { $0.failureText } }
 
     // MARK: dashboard → controller
 
@@ -215,15 +237,12 @@ final class ClusterDashboardDriver: DashboardDriver {
 
     func perform(_ action: DashboardAction) {
         let now = ProcessInfo.processInfo.systemUptime
-        lock.lock()
-        let busy = kinds.busy
-        let gone = stopped
-        lock.unlock()
+        let (busy, gone) = state.withLockedValue { ($0.kinds.busy, $0.stopped) }
         if gone { return }
         switch action {
         case .crashOrRevive(let role):
             let seen = observed(role)
-            let command = lock.withLock { intents.crashOrRevive(role, observed: seen, now: now) }
+            let command = state.withLockedValue { $0.intents.crashOrRevive(role, observed: seen, now: now) }
             if busy {
                 tell("\(Self.describe(command)) queued: applied once the nodes have restarted")
             } else {
@@ -231,7 +250,7 @@ final class ClusterDashboardDriver: DashboardDriver {
             }
         case .hangOrResume(let role):
             let seen = observed(role)
-            let (command, refusal) = lock.withLock { intents.hangOrResume(role, observed: seen, now: now) }
+            let (command, refusal) = state.withLockedValue { $0.intents.hangOrResume(role, observed: seen, now: now) }
             if let refusal { return tell(refusal) }
             guard let command else { return }
             if busy {
@@ -243,6 +262,10 @@ final class ClusterDashboardDriver: DashboardDriver {
             let cut = controller.snapshot().linkCut
             controller.inject(Fault(cut ? .heal : .cut, link: .masterWorker))
             tell(cut ? "healing the Master ↔ Worker link" : "cutting the Master ↔ Worker link: every byte dropped, sockets open")
+        case .slowOrUnslow(let role):
+            let slowed = controller.snapshot().injectedSlow[role] != nil
+            controller.inject(slowed ? Fault(.unslow, role) : Fault(slow: role, factor: 4))
+            tell(slowed ? "\(role.title) back to full speed" : "\(role.title) 4× slower: stopped 90 ms of every 120 ms")
         case .toggleMode:
             let running = controller.snapshot().runningMode
             controller.setMode(running == .ha ? .ht : .ha)
@@ -250,7 +273,7 @@ final class ClusterDashboardDriver: DashboardDriver {
             controller.setMode(.auto)
         case .selectKind(let k):
             let current = controller.kind
-            let outcome = lock.withLock { kinds.request(k, current: current) }
+            let outcome = state.withLockedValue { $0.kinds.request(k, current: current) }
             switch outcome {
             case .start(let kind): startKindSwitch(to: kind)
             case .queued(let kind): tell("\(kind.title) queued: the nodes are restarting; it follows")
@@ -310,29 +333,28 @@ final class ClusterDashboardDriver: DashboardDriver {
                     self.tell("switching to \(k.title) failed: \(error)")
                 }
                 let current = self.controller.kind
-                next = self.lock.withLock { self.stopped ? nil : self.kinds.finished(current: current) }
+                next = self.state.withLockedValue { $0.stopped ? nil : $0.kinds.finished(current: current) }
             }
-            let reapply = self.lock.withLock { self.stopped ? [] : self.intents.reapply() }
+            let reapply = self.state.withLockedValue { $0.stopped ? [] : $0.intents.reapply() }
             for c in reapply {
                 self.note("\(Self.describe(c)) again: it was down before the restart", .warning)
                 self.carryOut(c)
             }
             self.tell("running \(self.controller.kind.title)")
         }
-        lock.withLock { kindSwitch = task }
+        state.withLockedValue { $0.kindSwitch = task }
     }
 
     // MARK: recording
 
     func setSessionLog(path: String?) throws {
-        let c = controller.snapshot()  // before taking `lock` (see `note`)
+        let c = controller.snapshot()
         if path == nil {
             // A recording that ends says how it ended, like a run does.
             let summary = controller.summaryNow()
-            lock.withLock {
-                writeLog(summary.json.serialized())
-                try? sessionLog?.close()
-                sessionLog = nil
+            state.withLockedValue { st in
+                st.writeLog(summary.json.serialized(), logger: logger)
+                st.closeLog()
             }
             return
         }
@@ -340,79 +362,74 @@ final class ClusterDashboardDriver: DashboardDriver {
         // The file the nodes announced they loaded; before any handshake, the file they will load.
         let sha = c.weightsSHA256 ?? (try? ModelFile.load(path: c.weightsPath).sha256) ?? ""
         let past = controller.eventsSoFar()
-        lock.lock(); defer { lock.unlock() }
-        try? sessionLog?.close()
-        sessionLog = nil
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let h = FileHandle(forWritingAtPath: path) else {
-            throw DemoError("cannot create the session log \(path): \(String(cString: strerror(errno)))")
-        }
-        sessionLog = h
         let header = SessionHeader(kind: c.kind, mode: c.modeSetting, rate: c.rate, duration: nil,
                                    faults: "", weightsSHA256: sha, source: "fluid demo",
                                    startedAt: Date().addingTimeInterval(-c.t),
                                    recordingFrom: max(c.t, past.last?.t ?? 0),
                                    extra: [("weights", .string(c.weightsPath))])
-        writeLog(header.json.serialized())
-        // The log starts with what happened before the recording did (start-up, faults).
-        for e in past { writeLog(e.json.serialized()) }
-    }
-
-    /// Appends one line (flushed: a crash leaves a valid prefix). Caller holds `lock`.
-    private func writeLog(_ line: String) {
-        guard let h = sessionLog else { return }
-        do { try h.write(contentsOf: Data((line + "\n").utf8)) } catch {
-            logger.error("session log write failed: \(error); recording stopped")
-            try? h.close()
-            sessionLog = nil
+        try state.withLockedValue { st in
+            st.closeLog()
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                  let h = FileHandle(forWritingAtPath: path) else {
+                throw DemoError("cannot create the session log \(path): \(String(cString: strerror(errno)))")
+            }
+            st.sessionLog = h
+            st.writeLog(header.json.serialized(), logger: logger)
+            // The log starts with what happened before the recording did (start-up, faults).
+            for e in past { st.writeLog(e.json.serialized(), logger: logger) }
         }
     }
 
     // MARK: shutdown
 
     func shutdown() {
-        lock.lock()
-        if stopped { lock.unlock(); return }
-        stopped = true
-        let switching = kindSwitch
-        lock.unlock()
+        let switching: Task<Void, Never>?? = state.withLockedValue { st in
+            if st.stopped { return .none }
+            st.stopped = true
+            return .some(st.kindSwitch)
+        }
+        guard let switching else { return }
         // A kind switch in progress finishes (or times out) before the nodes are stopped.
         let c = controller
         let summary = (try? runBlocking { () async -> SessionSummary in
             await switching?.value
             return await c.stop(drainTimeout: 3)
         }) ?? c.summaryNow()
-        lock.lock()
-        writeLog(summary.json.serialized())
-        try? sessionLog?.close()
-        sessionLog = nil
-        lock.unlock()
-        logger.info("demo stopped: \(summary.json.serialized())")
         let acc = summary.accuracy.map { String(format: "%.2f %%", $0 * 100) } ?? "–"
-        summaryLine = "sent \(summary.sent), predictions \(summary.predicted), unavailable \(summary.unavailable), "
-            + "lost \(summary.lost), accuracy \(acc), \(summary.failovers.count) failover(s)"
+        state.withLockedValue { st in
+            st.writeLog(summary.json.serialized(), logger: logger)
+            st.closeLog()
+            st.summaryLine = "sent \(summary.sent), predictions \(summary.predicted), unavailable \(summary.unavailable), "
+                + "lost \(summary.lost), accuracy \(acc), \(summary.failovers.count) failover(s)"
+        }
+        logger.info("demo stopped: \(summary.json.serialized())")
     }
 }
 
 /// Forwards the controller's callbacks to the driver once it exists.
-private final class Relay {
-    weak var driver: ClusterDashboardDriver?
+private final class Relay: Sendable {
+    private let target = NIOLockedValueBox<ClusterDashboardDriver?>(nil)
+    var driver: ClusterDashboardDriver? {
+        get { target.withLockedValue { $0 } }
+        set { target.withLockedValue { $0 = newValue } }
+    }
 }
 
 /// Runs async work to its end from a thread that may block — the dashboard's (the main
 /// thread) or start-up before curses — never from an event loop or the cooperative pool.
-func runBlocking<T>(_ body: @escaping () async throws -> T) throws -> T {
-    let outcome = Outcome<T>()
+func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let outcome = NIOLockedValueBox<Result<T, Error>?>(nil)
     let done = DispatchSemaphore(value: 0)
     Task.detached {
-        do { outcome.result = .success(try await body()) } catch { outcome.result = .failure(error) }
+        let r: Result<T, Error>
+        do { r = .success(try await body()) } catch { r = .failure(error) }
+        outcome.withLockedValue { $0 = r }
         done.signal()
     }
     done.wait()
-    return try outcome.result!.get()
+    guard let result = outcome.withLockedValue({ $0 }) else { preconditionFailure("signalled without a result") }
+    return try result.get()
 }
-
-private final class Outcome<T> { var result: Result<T, Error>? }
 
 struct DemoError: Error, CustomStringConvertible {
     let description: String

@@ -3,6 +3,7 @@ import FluidDashboard
 import FluidTerminal
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
 /// `fluid demo` (the default): two `fluid node` processes on loopback, MNIST
 /// streamed through them, and the dashboard with fault keys (docs/cli.md, docs/dashboard.md).
@@ -96,9 +97,9 @@ struct DemoFailure: Error, CustomStringConvertible {
 }
 
 /// The demo's log file: swift-log lines go here, never to the terminal curses owns.
-final class DemoLogFile {
+final class DemoLogFile: Sendable {
     private let handle: FileHandle
-    private let lock = NSLock()
+    private let lock = NIOLock()
 
     init(path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
@@ -109,8 +110,7 @@ final class DemoLogFile {
     }
 
     func write(_ line: String) {
-        lock.lock(); defer { lock.unlock() }
-        try? handle.write(contentsOf: Data((line + "\n").utf8))
+        lock.withLock { _ = try? handle.write(contentsOf: Data((line + "\n").utf8)) }
     }
 }
 
@@ -125,9 +125,9 @@ struct DemoLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
-        let all = self.metadata.merging(metadata ?? [:]) { $1 }
+    func log(event: LogEvent) {
+        let (level, message) = (event.level, event.message)
+        let all = self.metadata.merging(event.metadata ?? [:]) { $1 }
         let meta = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let stamp = String(format: "%.3f", Date().timeIntervalSince1970)
         self.file.write("\(stamp) \(level) \(label):\(meta) \(message)")

@@ -4,6 +4,7 @@ import FluidCluster
 import FluidModel
 import FluidTransport
 import Logging
+import NIOConcurrencyHelpers
 
 /// `fluid run --headless`: the cluster without a screen, JSON Lines on stdout (docs/cli.md).
 struct RunCommand: AsyncParsableCommand {
@@ -22,7 +23,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "static, dynamic or fluid") var kind: ModelKind = .fluid
     @Option(help: "ha, ht or auto") var mode: ModeSetting = .ha
     @Option(parsing: .unconditional, help: "Seconds of traffic") var duration: Double = 10
-    @Option(help: "ACTION:DEVICE@SECONDS,… (ACTION kill|hang|resume|revive, DEVICE master|worker; or cut|heal:LINK@SECONDS, LINK master-worker|source-master|source-worker)") var faults: String = ""
+    @Option(help: "ACTION:DEVICE@SECONDS,… (ACTION kill|hang|resume|revive|unslow, DEVICE master|worker; slow:DEVICE=K@SECONDS; or cut|heal:LINK@SECONDS, LINK master-worker|source-master|source-worker)") var faults: String = ""
+    @Option(help: "Pin a plan of the kind's menu (ha-100, ha-75, ht-50+u50, ht-25+u25, ht-50+u25, ht-25+u50, solo-50, solo-25, solo-u50, solo-u25)") var plan: String?
+    @Option(help: "Adaptive controller goal: accuracy, throughput (with --min-accuracy) or slo-p99 (with --slo-p99)") var goal: String?
+    @Option(parsing: .unconditional, help: "p99 latency SLO, ms (implies --goal slo-p99)") var sloP99: Double?
+    @Option(parsing: .unconditional, help: "Least accuracy for --goal throughput, percent") var minAccuracy: Double?
     @Option(parsing: .unconditional, help: "Longest a request waits before it is answered unavailable, ms (1-60000)") var requestDeadline: Double = 1000
     @Option(parsing: .unconditional, help: "Offered images/s (default: as fast as the cluster takes)") var rate: Double?
     @Option(help: "Also write the JSON Lines to this file") var log: String?
@@ -55,6 +60,27 @@ struct RunCommand: AsyncParsableCommand {
             }
         } catch let e as FaultSpecError { throw ValidationError("\(e)") }
         do { _ = try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth) } catch { throw ValidationError("\(error)") }
+        _ = try policy()
+    }
+
+    /// `--plan` / `--goal` / `--mode auto`, checked against each other and the kind's menu.
+    func policy() throws -> (plan: Plan?, goal: Goal?) {
+        let k = kind
+        let g: Goal?
+        do { g = try Goal.parse(goal: goal, sloP99Ms: sloP99, minAccuracy: minAccuracy) } catch { throw ValidationError("\(error)") }
+        guard let name = plan else {
+            if g != nil, mode == .auto { throw ValidationError("--goal replaces --mode auto (auto is the accuracy goal over HA and HT): give one") }
+            return (nil, g)
+        }
+        guard let p = Plan.named(name), p != .none else {
+            throw ValidationError("--plan '\(name)' is not a plan (\(Plan.menu(for: .fluid).map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard Plan.menu(for: k).contains(p) else {
+            throw ValidationError("--plan \(name) is not on the \(k.rawValue) menu (\(Plan.menu(for: k).map(\.rawValue).joined(separator: ", "))): its weights do not hold that network")
+        }
+        if g != nil { throw ValidationError("--plan pins a plan; --goal lets the controller choose: give one") }
+        if mode == .auto { throw ValidationError("--plan pins a plan; --mode auto lets the controller choose: give one") }
+        return (p, nil)
     }
 
     func run() async throws {
@@ -66,6 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         let testSet = try MNIST.load(directory: dir, split: .test)
         var config = ClusterConfig(kind: k, testSet: testSet)
         config.mode = mode
+        (config.plan, config.goal) = try policy()
         config.rate = rate
         config.requestDeadline = .milliseconds(Int64(requestDeadline))
         config.weightsDirectory = models
@@ -89,7 +116,9 @@ struct RunCommand: AsyncParsableCommand {
 
         out.write(SessionHeader(kind: k, mode: config.mode, rate: rate, duration: duration, faults: faults,
                                 weightsSHA256: sha, extra: [("weights", .string(weightsPath)),
-                                                            ("batch", .int(batch)), ("window", .int(window))]).json)
+                                                            ("batch", .int(batch)), ("window", .int(window)),
+                                                            ("plan", config.plan.map { .string($0.rawValue) } ?? .null),
+                                                            ("goal", config.goal.map { .string("\($0)") } ?? .null)]).json)
         do { try await controller.start() } catch {
             await controller.stop(drainTimeout: 0)
             throw CommandFailure(error)
@@ -117,8 +146,8 @@ struct RunCommand: AsyncParsableCommand {
 
 /// Writes each line to stdout and the log file, flushed per line (a crash leaves a valid
 /// prefix). Thread-safe: the controller calls it from its loop, `run` from the main thread.
-final class JSONLinesWriter: @unchecked Sendable {
-    private let lock = NSLock()
+final class JSONLinesWriter: Sendable {
+    private let lock = NIOLock()
     private let file: FileHandle?
 
     init(logPath: String?) throws {
@@ -134,9 +163,10 @@ final class JSONLinesWriter: @unchecked Sendable {
 
     func write(_ v: JSONValue) {
         let line = v.serialized() + "\n"
-        lock.lock(); defer { lock.unlock() }
-        FileHandle.standardOutput.write(Data(line.utf8))
-        file?.write(Data(line.utf8))
+        lock.withLock {
+            FileHandle.standardOutput.write(Data(line.utf8))
+            file?.write(Data(line.utf8))
+        }
     }
 }
 

@@ -11,6 +11,8 @@ final class CodecTests: XCTestCase {
         .plan(PlanAnnouncement(epoch: 9, plan: .ht, leader: .worker, mode: .ht, needsPeerAfter: [true, false], reason: "x")),
         .deployAck(epoch: 9, needsPeerAfter: [false, true]),
         .setMode(.ht),
+        .setMode(ModeRequest(mode: .ha, plan: .ht50u25)),
+        .plan(PlanAnnouncement(epoch: 10, plan: .soloU25, leader: .master, mode: .ha, reason: "y", wanted: .soloU25)),
         .request(RequestBatch(ids: [1, 2], images: [UInt8](repeating: 7, count: 2 * 784))),
         .answer(AnswerBatch(ids: [5, 6, 7], labels: [3, -1, 9], plan: .soloU50)),
         .reject(ids: [1, 99]),
@@ -116,7 +118,7 @@ final class CodecTests: XCTestCase {
             XCTAssertEqual($0 as? WireError, .unknownType(200))
         }
         // Trailing bytes are refused too.
-        XCTAssertThrowsError(try Message.decode(type: MessageType.setMode.rawValue, payload: [0, 0]))
+        XCTAssertThrowsError(try Message.decode(type: MessageType.setMode.rawValue, payload: [0, 0, 0]))
         // An out-of-range label never reaches the ledger.
         var answer = Message.answer(AnswerBatch(ids: [1], labels: [3], plan: .ha100)).encodedPayload()
         answer[answer.count - 1] = 42
@@ -134,5 +136,25 @@ final class CodecTests: XCTestCase {
         XCTAssertNotNil(a.mismatch(with: a), "two masters")
         var s = a; s.role = .source; s.weightsSHA256 = ""
         XCTAssertNil(a.mismatch(with: s))
+    }
+
+    /// Issue 14's wanted plan travels as one optional trailing byte: a frame without it is
+    /// byte for byte the frame of before (an old source's `setMode`, an old leader's plan),
+    /// and decodes to "no wanted plan"; a code that is no plan, or `none`, is refused.
+    func testWantedPlanIsAnOptionalTrailingByte() throws {
+        XCTAssertEqual(Message.setMode(.ht).encodedPayload(), [1])
+        XCTAssertEqual(try Message.decode(type: MessageType.setMode.rawValue, payload: [1]), .setMode(ModeRequest(mode: .ht)))
+        XCTAssertEqual(Message.setMode(ModeRequest(mode: .ha, plan: .ht25)).encodedPayload(), [0, Plan.ht25.code])
+        let bare = PlanAnnouncement(epoch: 9, plan: .ht, leader: .master, mode: .ht, reason: "r")
+        var wanted = bare; wanted.wanted = .ht
+        let old = Message.plan(bare).encodedPayload(), new = Message.plan(wanted).encodedPayload()
+        XCTAssertEqual(new, old + [Plan.ht.code])
+        XCTAssertEqual(try Message.decode(type: MessageType.plan.rawValue, payload: old), .plan(bare))
+        for bad: [UInt8] in [[0, 200], [0, Plan.none.code]] {
+            XCTAssertThrowsError(try Message.decode(type: MessageType.setMode.rawValue, payload: bad)) {
+                XCTAssertTrue("\($0)".contains("wanted plan code"), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try Message.decode(type: MessageType.plan.rawValue, payload: old + [99]))
     }
 }

@@ -165,4 +165,33 @@ final class NodeInstanceTests: XCTestCase {
             t += 10 * ms
         }
     }
+
+    /// A source's wanted plan (issue 14): the leader deploys it with a new epoch and the
+    /// follower adopts it; when a device it needs dies, the failure table decides; when the
+    /// device is back, the wanted plan returns.
+    func testWantedPlanIsDeployedAndYieldsToFailures() throws {
+        var (m, w, _) = joined(at: 10 * ms)
+        let e0 = m.epoch
+        let ds = m.setMode(ModeRequest(mode: .ha, plan: .ht50u25), now: 20 * ms)
+        let a = try XCTUnwrap(Self.installs(ds).first)
+        XCTAssertEqual(a.plan, .ht50u25)
+        XCTAssertEqual(a.wanted, .ht50u25)
+        XCTAssertGreaterThan(a.epoch, e0)
+        XCTAssertTrue(a.reason.contains("wanted ht-50+u25"), a.reason)
+        for case .sendPlan(let p) in ds { XCTAssertEqual(Self.installs(w.receivedPlan(p, now: 21 * ms)).map(\.plan), [.ht50u25]) }
+        XCTAssertEqual(w.wanted, .ht50u25)
+        // The same wish again changes nothing.
+        XCTAssertTrue(Self.installs(m.setMode(ModeRequest(mode: .ha, plan: .ht50u25), now: 22 * ms)).isEmpty)
+        // The Worker dies: the table's solo-50, whatever was wanted.
+        let down = m.peerClosed(cause: "test", now: 30 * ms)
+        XCTAssertEqual(Self.installs(down).map(\.plan), [.solo50])
+        // Alone, the Worker's wish could run only on the Master: the table, solo-u50.
+        let alone = w.peerClosed(cause: "test", now: 30 * ms)
+        XCTAssertEqual(Self.installs(alone).map(\.plan), [.soloU50])
+        // A wish it can run alone is deployed by the lone Worker.
+        XCTAssertEqual(Self.installs(w.setMode(ModeRequest(mode: .ha, plan: .soloU25), now: 31 * ms)).map(\.plan), [.soloU25])
+        // Clearing the wish: the table again (re-announced with a new epoch).
+        XCTAssertEqual(Self.installs(m.setMode(.ha, now: 40 * ms)).map(\.plan), [.solo50])
+        XCTAssertNil(m.wanted)
+    }
 }

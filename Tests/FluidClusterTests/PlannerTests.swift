@@ -23,7 +23,32 @@ final class PlannerTests: XCTestCase {
 
     func testPlanNamesAreDesignNames() {
         XCTAssertEqual(Plan.allCases.map(\.rawValue),
-                       ["ha-100", "ha-75", "ht-50+u50", "solo-50", "solo-25", "solo-u50", "solo-u25", "none"])
+                       ["ha-100", "ha-75", "ht-50+u50", "ht-25+u25", "ht-50+u25", "ht-25+u50",
+                        "solo-50", "solo-25", "solo-u50", "solo-u25", "none"])
+    }
+
+    /// A wanted plan runs while its devices are alive and the kind's weights allow it;
+    /// otherwise the failure table decides (DESIGN §4 stays the rule).
+    func testWantedPlanYieldsToTheFailureTable() {
+        let both: Set<Role> = [.master, .worker], m: Set<Role> = [.master], w: Set<Role> = [.worker]
+        let table: [(ModelKind, Set<Role>, Mode, Plan, Plan)] = [
+            (.fluid, both, .ha, .ht50u25, .ht50u25),
+            (.fluid, both, .ha, .soloU25, .soloU25),
+            (.fluid, m, .ha, .ht50u25, .solo50),          // the Worker it needs is down
+            (.fluid, w, .ht, .solo25, .soloU50),          // the Master it needs is down
+            (.fluid, w, .ht, .soloU25, .soloU25),
+            (.dynamic, both, .ha, .ht25, .ha100),         // no u25 in Dynamic's weights
+            (.dynamic, both, .ht, .ha75, .ha75),
+            (.dynamic, w, .ha, .solo25, .none),
+            (.static, both, .ht, .solo50, .ha100),        // Static's 50 is not a network
+            (.fluid, both, .ha, .none, .ha100),           // `none` is never wanted
+        ]
+        for (kind, alive, mode, wanted, expected) in table {
+            XCTAssertEqual(Planner.plan(kind: kind, alive: alive, mode: mode, wanted: wanted), expected,
+                           "\(kind) alive=\(alive.map(\.rawValue).sorted()) \(mode) wanted \(wanted.rawValue)")
+        }
+        XCTAssertTrue(Planner.reason(kind: .fluid, alive: m, mode: .ha, wanted: .ht50u25).contains("a device it needs is down"))
+        XCTAssertTrue(Planner.reason(kind: .dynamic, alive: both, mode: .ha, wanted: .ht25).contains("not on the dynamic menu"))
     }
 
     func testJobsUseOnlyOwnedRowsWhenSolo() {

@@ -95,4 +95,50 @@ final class SourceInstanceTests: XCTestCase {
         XCTAssertTrue(s.answers(ids: [a], labels: [1], from: to, now: 5).isEmpty, "answered once")
         XCTAssertTrue(s.answers(ids: [99], labels: [1], from: to, now: 5).isEmpty, "never submitted")
     }
+
+    /// The source tells a node its wanted plan again while the node relays a plan planned
+    /// without it (a lost `setMode`), and stops once the plan says it was heard, even if
+    /// the leader could not run it.
+    func testWantedPlanIsToldAgainUntilHeard() {
+        var s = SourceInstance(kind: .fluid)
+        s.wantedMode = .ha
+        s.wantedPlan = .ht50u25
+        _ = s.connected(.master, now: 0)
+        let first = s.plan(plan(.ha100, .master, 5), from: .master, now: 1)
+        XCTAssertEqual(first.first, .sendMode(.master, ModeRequest(mode: .ha, plan: .ht50u25)))
+        XCTAssertTrue(s.tick(now: 300 * ms).contains(.sendMode(.master, ModeRequest(mode: .ha, plan: .ht50u25))))
+        // Heard, though not runnable (say the Worker was down): no more telling.
+        var heard = plan(.solo50, .master, 6); heard.wanted = .ht50u25
+        XCTAssertFalse(s.plan(heard, from: .master, now: 301 * ms).contains { if case .sendMode = $0 { return true }; return false })
+        XCTAssertFalse(s.tick(now: 700 * ms).contains { if case .sendMode = $0 { return true }; return false })
+    }
+
+    /// In an independent plan a 4× slower device holds 4× fewer images in flight, and the
+    /// faster device is offered work first; joint and solo plans keep the whole window.
+    func testCreditsFollowMeasuredSpeedInIndependentPlans() {
+        var settings = SourceInstance.Settings()
+        settings.batchSize = 8
+        settings.windowBatches = 8
+        var s = SourceInstance(kind: .fluid, settings: settings)
+        _ = s.connected(.master, now: 0)
+        _ = s.connected(.worker, now: 0)
+        _ = s.plan(plan(.ht, .master, 5), from: .master, now: 1)
+        _ = s.plan(plan(.ht, .master, 5), from: .worker, now: 1)
+        s.speedShare = [.master: 0.2, .worker: 0.8]
+        for _ in 0..<200 { _ = s.submit(now: 2) }
+        let out = sends(s.pump(now: 2))
+        XCTAssertEqual(out.first?.0, .worker, "the faster device first")
+        let perDevice = Dictionary(grouping: out, by: \.0).mapValues { $0.reduce(0) { $0 + $1.1.count } }
+        XCTAssertEqual(perDevice[.worker], 64)
+        XCTAssertEqual(perDevice[.master], 26, "0.2 × 2 × 64 images")
+        // Below saturation the fast device takes everything its window holds.
+        var t = SourceInstance(kind: .fluid, settings: settings)
+        _ = t.connected(.master, now: 0)
+        _ = t.connected(.worker, now: 0)
+        _ = t.plan(plan(.ht, .master, 5), from: .master, now: 1)
+        _ = t.plan(plan(.ht, .master, 5), from: .worker, now: 1)
+        t.speedShare = [.master: 0.2, .worker: 0.8]
+        for _ in 0..<10 { _ = t.submit(now: 2) }
+        XCTAssertEqual(Set(sends(t.pump(now: 2)).map(\.0)), [.worker])
+    }
 }

@@ -8,6 +8,7 @@ final class KeyTableTests: XCTestCase {
         let expected: [(DashboardKey, DashboardAction)] = [
             (.character("m"), .crashOrRevive(.master)), (.character("w"), .crashOrRevive(.worker)),
             (.character("M"), .hangOrResume(.master)), (.character("W"), .hangOrResume(.worker)),
+            (.character("s"), .slowOrUnslow(.worker)),
             (.character("t"), .toggleMode), (.character("a"), .autoMode),
             (.character("1"), .selectKind(.static)), (.character("2"), .selectKind(.dynamic)),
             (.character("3"), .selectKind(.fluid)),
@@ -33,12 +34,12 @@ final class KeyTableTests: XCTestCase {
         for b in KeyTable.live.bindings {
             XCTAssertEqual(b.dangerous, b.action.isFault, b.label)
         }
-        XCTAssertEqual(KeyTable.live.bindings.filter(\.dangerous).count, 5)
+        XCTAssertEqual(KeyTable.live.bindings.filter(\.dangerous).count, 6)
     }
 
     func testReadOnlyDisablesFaultKeysOnly() {
         let t = KeyTable.live
-        for k in ["m", "w", "M", "W", "l"] {
+        for k in ["m", "w", "M", "W", "l", "s"] {
             XCTAssertNil(t.action(for: .character(Character(k)), readOnly: true), k)
         }
         XCTAssertEqual(t.action(for: .character("t"), readOnly: true), .toggleMode)

@@ -71,6 +71,18 @@ final class TruthTests: XCTestCase {
         XCTAssertEqual(s.role(of: "heartbeat 2345"), .degraded)
     }
 
+    /// Issue 14: a device measured slow says so in amber, in words, beside its state.
+    func testSlowDeviceIsAmberWithItsFactor() {
+        var snap = Fixtures.healthy()
+        snap.worker = DeviceStatus(name: .worker, state: .up, imagesPerSecond: 200)  // the fixture's Worker is hung
+        snap.worker.slowFactor = 4
+        let s = Dashboard.render(snap, ui: ui, rows: 24, columns: 80)
+        XCTAssertNotNil(s.firstRow(containing: "SLOW ×4"), s.dump)
+        XCTAssertEqual(s.role(of: "SLOW ×4"), .degraded)
+        snap.worker.slowFactor = nil
+        XCTAssertNil(Dashboard.render(snap, ui: ui, rows: 24, columns: 80).firstRow(containing: "SLOW"))
+    }
+
     func testNumbersKeepTheirWidthAndNothingIsCutAt80x24() {
         XCTAssertEqual(Format.si(987), "987")
         XCTAssertEqual(Format.si(9999), "9999")

@@ -8,6 +8,8 @@ final class PlanTests: XCTestCase {
         let table: [(Plan, UInt8)] = [
             (.ha100, 0), (.ha75, 1), (.ht, 2), (.solo50, 3), (.solo25, 4),
             (.soloU50, 5), (.soloU25, 6), (.none, 7),
+            // Issue 14's plans take new codes; the ones above never move.
+            (.ht25, 8), (.ht50u25, 9), (.ht25u50, 10),
         ]
         XCTAssertEqual(table.count, Plan.allCases.count, "every plan needs a pinned wire code")
         for (plan, code) in table {
@@ -20,7 +22,8 @@ final class PlanTests: XCTestCase {
 
     func testNamesAreTheSessionLogContract() {
         XCTAssertEqual(Plan.allCases.map(\.rawValue),
-                       ["ha-100", "ha-75", "ht-50+u50", "solo-50", "solo-25", "solo-u50", "solo-u25", "none"])
+                       ["ha-100", "ha-75", "ht-50+u50", "ht-25+u25", "ht-50+u25", "ht-25+u50",
+                        "solo-50", "solo-25", "solo-u50", "solo-u25", "none"])
     }
 
     func testPlainWordsNameTheDevicesAndWidths() {
@@ -44,5 +47,27 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(Plan.ht.requestTargets, [.master, .worker])
         XCTAssertEqual(DeviceJob.joint(.s100).label, "100 (joint)")
         XCTAssertNil(DeviceJob.idle.label)
+        XCTAssertEqual(Plan.ht50u25.job(for: .master), .solo(.s50))
+        XCTAssertEqual(Plan.ht50u25.job(for: .worker), .solo(.u25))
+        XCTAssertEqual(Plan.ht25u50.job(for: .master), .solo(.s25))
+        XCTAssertEqual(Plan.ht25.requestTargets, [.master, .worker])
+        XCTAssertTrue(Plan.ht25.isIndependentPair)
+        XCTAssertFalse(Plan.ha75.isIndependentPair)
+        XCTAssertFalse(Plan.solo50.isIndependentPair)
+    }
+
+    /// Only what a kind's weights allow: the `u` networks exist only in Fluid, Static has
+    /// only `100`, and every menu holds the plans of its failure table (DESIGN §4).
+    func testMenuPerKind() {
+        XCTAssertEqual(Plan.menu(for: .static), [.ha100])
+        XCTAssertEqual(Set(Plan.menu(for: .dynamic)), [.ha100, .ha75, .solo50, .solo25])
+        XCTAssertEqual(Plan.menu(for: .fluid).count, Plan.allCases.count - 1)
+        for kind in ModelKind.allCases {
+            let menu = Plan.menu(for: kind)
+            XCTAssertFalse(menu.contains(.none))
+            if kind != .fluid {
+                XCTAssertFalse(menu.contains { p in Role.allCases.contains { p.job(for: $0).subnet?.channels.lowerBound == 8 } }, kind.rawValue)
+            }
+        }
     }
 }

@@ -16,9 +16,18 @@ public struct Fault: Equatable, Sendable, CustomStringConvertible {
         case cut
         /// End a partition.
         case heal
+        /// Make the device `factor`× slower from outside the process (issue 14: a gray
+        /// failure; the controller runs a SIGSTOP/SIGCONT duty cycle on it).
+        case slow
+        /// End a slowdown.
+        case unslow
 
         public var isLinkFault: Bool { self == .cut || self == .heal }
     }
+
+    /// Largest slowdown `slow:` accepts: beyond it the duty cycle's stops would approach
+    /// the 200 ms dead timeout (the device would look hung, not slow).
+    public static let maxSlowFactor = 20.0
 
     /// A network link between two of the three parties.
     public enum Link: String, CaseIterable, Sendable {
@@ -35,9 +44,17 @@ public struct Fault: Equatable, Sendable, CustomStringConvertible {
     public var device: Role
     /// Set for `cut` / `heal`.
     public var link: Link?
+    /// Set for `slow`: how many times slower (> 1).
+    public var factor: Double?
     public init(_ action: Action, _ device: Role) { self.action = action; self.device = device }
     public init(_ action: Action, link: Link) { self.action = action; self.device = link.device; self.link = link }
-    public var description: String { "\(action.rawValue):\(link?.rawValue ?? device.rawValue)" }
+    /// `slow:DEVICE=K`.
+    public init(slow device: Role, factor: Double) { action = .slow; self.device = device; self.factor = factor }
+    public var description: String {
+        "\(action.rawValue):\(link?.rawValue ?? device.rawValue)\(factor.map { "=\(Fault.format($0))" } ?? "")"
+    }
+
+    static func format(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 }
 
 /// A fault at a time (seconds since the run started).
@@ -51,8 +68,9 @@ public struct FaultSpecError: Error, Equatable, CustomStringConvertible {
     public var item: String
     public var problem: String
     public var description: String {
-        "fault '\(item)': \(problem) (expected ACTION:DEVICE@SECONDS with ACTION kill|hang|resume|revive and DEVICE master|worker, "
-            + "or cut|heal:LINK@SECONDS with LINK master-worker|source-master|source-worker; e.g. kill:master@5, cut:master-worker@3)"
+        "fault '\(item)': \(problem) (expected ACTION:DEVICE@SECONDS with ACTION kill|hang|resume|revive|unslow and DEVICE master|worker, "
+            + "slow:DEVICE=K@SECONDS with K from 1 to \(Fault.format(Fault.maxSlowFactor)), "
+            + "or cut|heal:LINK@SECONDS with LINK master-worker|source-master|source-worker; e.g. kill:master@5, slow:worker=4@3, cut:master-worker@3)"
     }
 }
 
@@ -81,9 +99,19 @@ public enum FaultSpec {
                     throw FaultSpecError(item: item, problem: "unknown link '\(head[1])' (master-worker, source-master or source-worker)")
                 }
                 out.append(ScheduledFault(Fault(action, link: link), at: t))
+            } else if action == .slow {
+                let parts = head[1].split(separator: "=", omittingEmptySubsequences: false)
+                guard parts.count == 2 else { throw FaultSpecError(item: item, problem: "slow needs a factor: slow:DEVICE=K") }
+                guard let device = Role(rawValue: parts[0].lowercased()) else {
+                    throw FaultSpecError(item: item, problem: "unknown device '\(parts[0])'")
+                }
+                guard let k = Double(parts[1]), k.isFinite, k > 1, k <= Fault.maxSlowFactor else {
+                    throw FaultSpecError(item: item, problem: "slowdown '\(parts[1])' is not a factor above 1 and at most \(Fault.format(Fault.maxSlowFactor))")
+                }
+                out.append(ScheduledFault(Fault(slow: device, factor: k), at: t))
             } else {
                 guard let device = Role(rawValue: head[1].lowercased()) else {
-                    throw FaultSpecError(item: item, problem: "unknown device '\(head[1])'")
+                    throw FaultSpecError(item: item, problem: head[1].contains("=") ? "only slow takes a factor (=K)" : "unknown device '\(head[1])'")
                 }
                 out.append(ScheduledFault(Fault(action, device), at: t))
             }

@@ -60,6 +60,8 @@ public struct DeviceSample: Sendable, Equatable {
     /// Over this device's own answers in the last second (nil when it answered none).
     public var latencyP50Ms: Double?
     public var latencyP99Ms: Double?
+    /// `SLOW ×K` (issue 14): K when the device's measured speed is K× below its model.
+    public var slowFactor: Double?
 
     public init(state: DeviceState, imagesPerSecond: Double = 0, heartbeatAgeMs: Double? = nil,
                 peerBytesOut: UInt64 = 0, peerBytesIn: UInt64 = 0, pid: Int32? = nil,
@@ -80,6 +82,7 @@ public struct DeviceSample: Sendable, Equatable {
         o.append(("peer_bytes_out_total", .int(Int(clamping: peerBytesOut))))
         o.append(("peer_bytes_in_total", .int(Int(clamping: peerBytesIn))))
         o.append(("pid", pid.map { .int(Int($0)) } ?? .null))
+        if let k = slowFactor { o.append(("slow", .number(k, digits: 2))) }
         return .object(o)
     }
 }
@@ -120,6 +123,8 @@ public struct Sample: Sendable, Equatable {
     /// Cumulative predictions and unavailable answers.
     public var predicted: Int
     public var unavailable: Int
+    /// Issue 14: who picks the plan and what it expects of the plan served (nil: no runtime).
+    public var adaptive: AdaptiveInfo?
 
     public init(t: Double, throughput: Double, accuracy: Double?, unavailablePerSecond: Double, plan: Plan, mode: Mode,
                 master: DeviceSample, worker: DeviceSample, latencyP50Ms: Double?, latencyP99Ms: Double?,
@@ -163,7 +168,61 @@ public struct Sample: Sendable, Equatable {
         o.append(("source_bytes_out_s", .int(Int(clamping: sourceBytesOut))))
         o.append(("source_bytes_in_s", .int(Int(clamping: sourceBytesIn))))
         o.append(("offered_rate", num(offeredRate, 1)))
+        if let a = adaptive { o.append(("adaptive", a.json)) }
         return .object(o)
+    }
+}
+
+/// The adaptive runtime's view in a sample: the policy, the plan it wants, and the cost
+/// model's capacity and accuracy for the plan served.
+public struct AdaptiveInfo: Sendable, Equatable {
+    public var policy: String
+    public var wanted: Plan?
+    public var calibrating: Bool
+    public var capacity: Double?
+    public var expectedAccuracy: Double?
+    public init(policy: String, wanted: Plan?, calibrating: Bool, capacity: Double?, expectedAccuracy: Double?) {
+        self.policy = policy; self.wanted = wanted; self.calibrating = calibrating
+        self.capacity = capacity; self.expectedAccuracy = expectedAccuracy
+    }
+
+    public var json: JSONValue {
+        .object([("policy", .string(policy)), ("wanted", wanted.map { .string($0.rawValue) } ?? .null),
+                 ("calibrating", .bool(calibrating)), ("model_capacity", capacity.map { .number($0, digits: 0) } ?? .null),
+                 ("model_accuracy", expectedAccuracy.map { .number($0, digits: 4) } ?? .null)])
+    }
+}
+
+extension CostModel {
+    /// The model as the session log prints it: per device and sub-network, per joint plan,
+    /// the link, the speeds, and for each plan of `menu` its capacity, expected accuracy
+    /// and predicted p99 at `offered`.
+    public func json(menu: [Plan], offered: Double?) -> JSONValue {
+        func rate(_ r: Rate) -> JSONValue {
+            .object([("img_s", .number(r.imagesPerSecond, digits: 0)), ("latency_ms", .number(r.latencyMs, digits: 2)),
+                     ("origin", .string(r.origin.rawValue))])
+        }
+        var devices: [(String, JSONValue)] = []
+        for d in Role.allCases {
+            guard let m = solo[d], !m.isEmpty else { continue }
+            devices.append((d.rawValue, .object(Subnet.all.compactMap { s in m[s].map { (s.name, rate($0)) } })))
+        }
+        var plans: [JSONValue] = []
+        for p in menu {
+            var o: [(String, JSONValue)] = [("plan", .string(p.rawValue))]
+            o.append(("capacity", capacity(p).map { .number($0, digits: 0) } ?? .null))
+            o.append(("accuracy", accuracy(p).map { .number($0, digits: 4) } ?? .null))
+            if let r = offered, let x = predictedP99Ms(p, offered: r) { o.append(("p99_ms", x.isFinite ? .number(x, digits: 1) : .null)) }
+            plans.append(.object(o))
+        }
+        return .object([
+            ("devices", .object(devices)),
+            ("joint", .object(Plan.allCases.compactMap { p in joint[p].map { (p.rawValue, rate($0)) } })),
+            ("link", link.map { .object([("rtt_ms", .number($0.rttMs, digits: 2)),
+                                         ("mbit", $0.bandwidthMbit.map { .number($0, digits: 1) } ?? .null)]) } ?? .null),
+            ("speed", .object(Role.allCases.compactMap { d in speed[d].map { (d.rawValue, .number($0, digits: 3)) } })),
+            ("plans", .array(plans)),
+        ])
     }
 }
 
@@ -203,6 +262,13 @@ public struct SessionEvent: Sendable, Equatable {
         /// The cluster restarted on another kind's weight file (its SHA-256; "" if unreadable).
         case kind(ModelKind, weightsSHA256: String)
         case message(String)
+        /// The adaptive runtime asks the leader for `wanted` (nil: the failure table), with
+        /// the reason and the figures that decided it (issue 14).
+        case adapt(wanted: Plan?, policy: String, reason: String, numbers: [String: Double])
+        /// A device's measured speed changed: `factor` K for `SLOW ×K`, nil when normal again.
+        case speed(Role, factor: Double?, reason: String)
+        /// The cost model (after calibration, then every few seconds), with the menu's plans.
+        case model(CostModel, menu: [Plan], offered: Double?)
     }
 
     public var t: Double
@@ -216,6 +282,7 @@ public struct SessionEvent: Sendable, Equatable {
         case .fault(let f):
             o += [("event", "fault"), ("action", .string(f.action.rawValue)), ("device", .string(f.device.rawValue))]
             if let l = f.link { o.append(("link", .string(l.rawValue))) }
+            if let k = f.factor { o.append(("factor", .number(k, digits: 2))) }
         case .deviceDown(let d, let cause, let by, let detect):
             o += [("event", "device-down"), ("device", .string(d.rawValue)), ("cause", .string(cause)),
                   ("detected_by", .string(by)), ("detect_ms", ms(detect))]
@@ -232,6 +299,15 @@ public struct SessionEvent: Sendable, Equatable {
             o += [("event", "kind"), ("kind", .string(k.rawValue)), ("weights_sha256", .string(sha))]
         case .message(let m):
             o += [("event", "message"), ("message", .string(m))]
+        case .adapt(let wanted, let policy, let reason, let numbers):
+            o += [("event", "adapt"), ("wanted", wanted.map { .string($0.rawValue) } ?? .null), ("policy", .string(policy)),
+                  ("reason", .string(reason)),
+                  ("numbers", .object(numbers.keys.sorted().map { ($0, .number(numbers[$0]!, digits: 4)) }))]
+        case .speed(let d, let factor, let reason):
+            o += [("event", "speed"), ("device", .string(d.rawValue)), ("state", .string(factor == nil ? "normal" : "slow")),
+                  ("factor", factor.map { .number($0, digits: 2) } ?? .null), ("reason", .string(reason))]
+        case .model(let m, let menu, let offered):
+            o += [("event", "model"), ("model", m.json(menu: menu, offered: offered))]
         }
         return .object(o)
     }

@@ -52,6 +52,8 @@ public struct NodeInstance {
     public private(set) var epoch: UInt64 = 0
     public private(set) var current: PlanAnnouncement?
     public private(set) var mode: Mode = .ha
+    /// The plan a source wants (issue 14), planned while its devices are alive.
+    public private(set) var wanted: Plan?
     /// A source set the mode; until then a revived Master adopts the Worker's.
     var modeFromSource = false
     /// The peer's handshake completed and it was not declared dead since.
@@ -169,11 +171,17 @@ public struct NodeInstance {
 
     /// A source set the mode.
     public mutating func setMode(_ m: Mode, now: UInt64) -> [Directive] {
+        setMode(ModeRequest(mode: m), now: now)
+    }
+
+    /// A source set the mode and the plan it wants (nil: the failure table alone).
+    public mutating func setMode(_ r: ModeRequest, now: UInt64) -> [Directive] {
         var out = noteTime(now)
         modeFromSource = true
-        guard m != mode else { return out }
-        mode = m
-        out += replan(reason: "mode \(m.rawValue)", now: now, force: true)
+        guard r.mode != mode || r.plan != wanted else { return out }
+        mode = r.mode
+        wanted = r.plan
+        out += replan(reason: "mode \(r)", now: now, force: true)
         return out
     }
 
@@ -193,6 +201,7 @@ public struct NodeInstance {
         epoch = max(epoch, a.epoch)
         current = a
         mode = a.mode
+        wanted = a.wanted
         peerNeeds = a.needsPeerAfter
         out.append(.log("deploying plan \(a.plan.rawValue) from \(a.leader.rawValue), epoch \(a.epoch)"))
         out.append(.install(a))
@@ -221,7 +230,7 @@ public struct NodeInstance {
     /// with a new epoch (a peer that just joined must receive it).
     mutating func replan(reason: String, now: UInt64, force: Bool = false) -> [Directive] {
         guard isLeader else { return [] }
-        let p = Planner.plan(kind: kind, alive: alive, mode: mode)
+        let p = Planner.plan(kind: kind, alive: alive, mode: mode, wanted: wanted)
         if !force, let c = current, c.plan == p, c.leader == role { return [] }
         // A term is at least this clock's millisecond: a restarted process has forgotten
         // the epochs it issued, and without the floor it issued the same small epochs
@@ -231,7 +240,8 @@ public struct NodeInstance {
         epoch = Epoch.next(after: max(epoch, floor), leader: role)
         let a = PlanAnnouncement(epoch: epoch, plan: p, leader: role, mode: mode,
                                  needsPeerAfter: needs(p),
-                                 reason: "\(reason) → \(Planner.reason(kind: kind, alive: alive, mode: mode))")
+                                 reason: "\(reason) → \(Planner.reason(kind: kind, alive: alive, mode: mode, wanted: wanted))",
+                                 wanted: wanted)
         current = a
         peerDeployedCurrent = !p.isJoint
         var out: [Directive] = [.log("plan \(p.rawValue), epoch \(epoch): \(a.reason)"), .install(a)]

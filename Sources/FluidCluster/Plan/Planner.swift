@@ -28,6 +28,28 @@ public enum Planner {
         }
     }
 
+    /// The same table, unless a source wants a plan of the kind's menu (a pinned plan or
+    /// the adaptive controller's choice) and every device it needs is alive: then that
+    /// plan. A wanted plan never survives the failure of a device it needs: the table
+    /// decides what runs then (DESIGN §4), and the wanted plan comes back with the device.
+    public static func plan(kind: ModelKind, alive: Set<Role>, mode: Mode, wanted: Plan?) -> Plan {
+        if let w = wanted, runnable(w, kind: kind, alive: alive) { return w }
+        return plan(kind: kind, alive: alive, mode: mode)
+    }
+
+    /// Whether `plan` is on `kind`'s menu and every device it needs is in `alive`.
+    public static func runnable(_ plan: Plan, kind: ModelKind, alive: Set<Role>) -> Bool {
+        plan != .none && Plan.menu(for: kind).contains(plan) && plan.devices.isSubset(of: alive)
+    }
+
+    /// `reason(kind:alive:mode:)`, naming the wanted plan when one was asked for.
+    public static func reason(kind: ModelKind, alive: Set<Role>, mode: Mode, wanted: Plan?) -> String {
+        let base = reason(kind: kind, alive: alive, mode: mode)
+        guard let w = wanted else { return base }
+        return runnable(w, kind: kind, alive: alive) ? "\(base), wanted \(w.rawValue)"
+            : "\(base), wanted \(w.rawValue) cannot run (\(Plan.menu(for: kind).contains(w) ? "a device it needs is down" : "not on the \(kind.rawValue) menu"))"
+    }
+
     /// One line saying why `plan` was chosen, for the plan event.
     public static func reason(kind: ModelKind, alive: Set<Role>, mode: Mode) -> String {
         let who: String

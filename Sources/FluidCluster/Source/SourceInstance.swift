@@ -56,9 +56,9 @@ public struct SourceInstance {
         case markDown(Role, cause: FailureDetector<Role>.Cause, silentNanos: UInt64)
         /// These ids were answered *unavailable* by the source (no device can serve, or the deadline passed).
         case answeredUnavailable([UInt64], reason: UnavailableReason)
-        /// Tell `device` the mode the source wants (its relayed plan runs another one: a
-        /// `setMode` was lost, or sent before the node could act on it).
-        case sendMode(Role, Mode)
+        /// Tell `device` the mode (and plan) the source wants (its relayed plan was planned
+        /// with another: a `setMode` was lost, or sent before the node could act on it).
+        case sendMode(Role, ModeRequest)
         /// The plan served changed. `epoch` is the epoch of the leader's plan when the plan
         /// served is exactly that plan; nil when it is the combined effect of two leaders'
         /// plans (a Master ↔ Worker partition), a part of one (a device unreachable), or a
@@ -74,6 +74,14 @@ public struct SourceInstance {
     /// The mode the source asks for (nil: whatever the nodes run). A node whose relayed plan
     /// runs another mode is told again, so one lost `setMode` cannot pin the cluster.
     public var wantedMode: Mode?
+    /// The plan the source wants the leader to run (issue 14: pinned, or the adaptive
+    /// controller's choice); nil: the failure table for the mode. Told again like the mode.
+    public var wantedPlan: Plan?
+    /// Each device's share of the pair's measured speed (0…1, issue 14), nil: equal. In an
+    /// independent plan a device's credit is this share of the window, so a device that is
+    /// K× slower holds K× fewer images in flight: the source's pull then gives each device
+    /// work at its own pace and a request waits about as long on either.
+    public var speedShare: [Role: Double] = [:]
     var lastModeNudge: [Role: UInt64] = [:]
     public private(set) var ledger = RequestTracker()
     var detector: FailureDetector<Role>
@@ -215,7 +223,7 @@ public struct SourceInstance {
     public mutating func plan(_ a: PlanAnnouncement, from d: Role, now: UInt64) -> [Directive] {
         var out = note(now)
         guard reachable.contains(d) else { return out }
-        if let m = wantedMode, a.mode != m { out.append(.sendMode(d, m)) }
+        if let m = wish(for: a) { out.append(.sendMode(d, m)) }
         if let old = relayed[d], old.epoch >= a.epoch { return out } // never back to an older plan
         relayed[d] = a
         backoffUntil.removeAll()
@@ -253,14 +261,13 @@ public struct SourceInstance {
     public mutating func tick(now: UInt64) -> [Directive] {
         var out: [Directive] = []
         for d in detector.onTick(now: now) { out += carryOut(d, now: now) }
-        if let m = wantedMode {
-            // A node still relays a plan of another mode: tell it again, at most every
-            // quarter second (a plan change in flight answers the first telling).
-            for d in Role.allCases where reachable.contains(d) {
-                guard let a = relayed[d], a.mode != m, now &- (lastModeNudge[d] ?? 0) >= settings.deadline.nanoseconds / 4 else { continue }
-                lastModeNudge[d] = now
-                out.append(.sendMode(d, m))
-            }
+        // A node still relays a plan planned with another mode or wanted plan: tell it
+        // again, at most every quarter second (a plan change in flight answers the first).
+        for d in Role.allCases where reachable.contains(d) {
+            guard let a = relayed[d], let m = wish(for: a),
+                  now &- (lastModeNudge[d] ?? 0) >= settings.deadline.nanoseconds / 4 else { continue }
+            lastModeNudge[d] = now
+            out.append(.sendMode(d, m))
         }
         let inFlight = Role.allCases.map { ledger.inFlight(on: $0) }
         let expired = ledger.expire(deadlineNanos: settings.deadline.nanoseconds, now: now)
@@ -287,10 +294,15 @@ public struct SourceInstance {
             }
             return out
         }
-        for d in Role.allCases {
+        // The faster device first: below saturation it takes the work, so a slow device
+        // does not add its latency to requests a fast one could have answered.
+        // Shares within 10 % of each other keep the fixed order (calibration noise must not
+        // reorder two devices of the same speed).
+        let order = (speedShare[.worker] ?? 0.5) > (speedShare[.master] ?? 0.5) + 0.1 ? [Role.worker, .master] : Role.allCases
+        for d in order {
             guard let route = r[d] else { continue }
             if let until = backoffUntil[d], now < until { continue }
-            let credit = (self.credit[d] ?? maxCredit) - (ghosts[d] ?? 0)
+            let credit = min(self.credit[d] ?? maxCredit, creditCap(d, route: route)) - (ghosts[d] ?? 0)
             while ledger.inFlight(on: d) < credit, ledger.pendingCount > 0 {
                 let ids = ledger.nextBatch(for: d, max: min(settings.batchSize, credit - ledger.inFlight(on: d)))
                 if ids.isEmpty { break }
@@ -300,7 +312,31 @@ public struct SourceInstance {
         return out
     }
 
+    /// Whether `d` is the limit now: requests wait at the source while its credit is full
+    /// (within one frame). Only then is its rate its capacity (issue 14).
+    public mutating func isSaturated(_ d: Role) -> Bool {
+        guard ledger.pendingCount > 0, let route = currentRoutes()[d] else { return false }
+        let credit = min(self.credit[d] ?? maxCredit, creditCap(d, route: route)) - (ghosts[d] ?? 0)
+        return ledger.inFlight(on: d) + settings.batchSize > credit
+    }
+
     // MARK: internals
+
+    /// What to tell the node that relayed `a`, or nil when `a` was planned with what this
+    /// source wants (a wanted plan the leader could not run still counts as heard).
+    func wish(for a: PlanAnnouncement) -> ModeRequest? {
+        guard wantedMode != nil || wantedPlan != nil else { return nil }
+        let m = wantedMode ?? a.mode
+        guard a.mode != m || a.wanted != wantedPlan else { return nil }
+        return ModeRequest(mode: m, plan: wantedPlan)
+    }
+
+    /// The most images `d` may have in flight: the window, or its speed share of it in an
+    /// independent plan (at least one frame, so a slow device is still measured).
+    func creditCap(_ d: Role, route: Route) -> Int {
+        guard case .serve(let p) = route, p.isIndependentPair, let share = speedShare[d] else { return maxCredit }
+        return max(settings.batchSize, min(maxCredit, Int((Double(maxCredit) * share * 2).rounded())))
+    }
 
     /// AIMD on the in-flight credit of `d` from the slowest answer of a frame.
     mutating func adaptCredit(_ d: Role, slowest: UInt64, answered: Int, now: UInt64) {

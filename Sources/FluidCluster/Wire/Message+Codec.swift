@@ -80,10 +80,13 @@ extension Message {
             w.u8(p.mode == .ha ? 0 : 1)
             w.bool(p.needsPeerAfter.first ?? false); w.bool(p.needsPeerAfter.dropFirst().first ?? false)
             w.string(p.reason)
+            if let wanted = p.wanted { w.u8(wanted.code) }
         case .deployAck(let epoch, let needs):
             w.u64(epoch); w.bool(needs.first ?? false); w.bool(needs.dropFirst().first ?? false)
         case .setMode(let m):
-            w.u8(m == .ha ? 0 : 1)
+            w.u8(m.mode == .ha ? 0 : 1)
+            // Only when set: a mode change alone keeps the one-byte payload of old sources.
+            if let p = m.plan { w.u8(p.code) }
         case .request(let r):
             w = ByteWriter(capacity: 4 + 8 * r.ids.count)
             w.u32(UInt32(r.ids.count)); for id in r.ids { w.u64(id) }
@@ -155,16 +158,19 @@ extension Message {
             let leader = try r.u8("leader"), mode = try r.u8("mode")
             guard leader <= 1, mode <= 1 else { throw bad("leader/mode out of range") }
             let n1 = try r.bool(), n2 = try r.bool()
+            let reason = try r.string("reason")
+            let wanted = try r.remaining > 0 ? r.wantedPlan() : nil
             message = .plan(PlanAnnouncement(epoch: epoch, plan: plan, leader: leader == 0 ? .master : .worker,
                                              mode: mode == 0 ? .ha : .ht, needsPeerAfter: [n1, n2],
-                                             reason: try r.string("reason")))
+                                             reason: reason, wanted: wanted))
         case .deployAck:
             let epoch = try r.epoch("epoch")
             message = .deployAck(epoch: epoch, needsPeerAfter: [try r.bool(), try r.bool()])
         case .setMode:
             let m = try r.u8("mode")
             guard m <= 1 else { throw bad("mode \(m) out of range") }
-            message = .setMode(m == 0 ? .ha : .ht)
+            let wanted = try r.remaining > 0 ? r.wantedPlan() : nil
+            message = .setMode(ModeRequest(mode: m == 0 ? .ha : .ht, plan: wanted))
         case .request, .standaloneRequest:
             let n = try count("count")
             var ids = [UInt64](); ids.reserveCapacity(n)
@@ -211,5 +217,16 @@ extension ModelKind {
     public init?(code: UInt8) {
         guard Int(code) < ModelKind.allCases.count else { return nil }
         self = ModelKind.allCases[Int(code)]
+    }
+}
+
+extension ByteReader {
+    /// An optional trailing wanted plan: a known code other than `none`.
+    mutating func wantedPlan() throws -> Plan {
+        let code = try u8("wanted plan")
+        guard let p = Plan(code: code), p != .none else {
+            throw WireError.malformed(type: type, problem: "wanted plan code \(code) is not a plan of the menu")
+        }
+        return p
     }
 }

@@ -84,11 +84,27 @@ public struct PlanAnnouncement: Equatable, Sendable {
     /// Whether the leader needs the peer's activations after conv1 / conv2 (joint plans).
     public var needsPeerAfter: [Bool]
     public var reason: String
+    /// The plan a source wanted when the leader planned (nil: the failure table alone), so
+    /// a source can tell a leader that has not heard its wish from one that heard it and
+    /// could not run it. On the wire only when set (issue 14), after `reason`.
+    public var wanted: Plan?
 
-    public init(epoch: UInt64, plan: Plan, leader: Role, mode: Mode, needsPeerAfter: [Bool] = [false, false], reason: String) {
+    public init(epoch: UInt64, plan: Plan, leader: Role, mode: Mode, needsPeerAfter: [Bool] = [false, false],
+                reason: String, wanted: Plan? = nil) {
         self.epoch = epoch; self.plan = plan; self.leader = leader; self.mode = mode
-        self.needsPeerAfter = needsPeerAfter; self.reason = reason
+        self.needsPeerAfter = needsPeerAfter; self.reason = reason; self.wanted = wanted
     }
+}
+
+/// What a source asks the leader to plan with: the mode, and optionally a plan of the
+/// kind's menu (pinned by the user or chosen by the adaptive controller). The leader runs
+/// the wanted plan while every device it needs is alive, else the failure table for the
+/// mode (`Planner.plan(kind:alive:mode:wanted:)`).
+public struct ModeRequest: Equatable, Sendable, CustomStringConvertible {
+    public var mode: Mode
+    public var plan: Plan?
+    public init(mode: Mode, plan: Plan? = nil) { self.mode = mode; self.plan = plan }
+    public var description: String { plan.map { "\(mode.rawValue), wanted \($0.rawValue)" } ?? mode.rawValue }
 }
 
 /// Images for inference. images [count, 784] bytes.
@@ -124,8 +140,8 @@ public enum Message: Equatable, Sendable {
     case plan(PlanAnnouncement)
     /// Follower → leader: plan `epoch` is deployed; whether it needs the leader's activations.
     case deployAck(epoch: UInt64, needsPeerAfter: [Bool])
-    /// Source → nodes: the mode the leader plans with.
-    case setMode(Mode)
+    /// Source → nodes: the mode the leader plans with, and the plan it wants if any.
+    case setMode(ModeRequest)
     /// Source → node.
     case request(RequestBatch)
     /// Node → source.
@@ -146,4 +162,9 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
     case jointImages, jointActivations, jointPartial
     /// A `request` whose batch is `standalone`.
     case standaloneRequest
+}
+
+extension Message {
+    /// A mode change without a wanted plan (the message every source sent before issue 14).
+    public static func setMode(_ m: Mode) -> Message { .setMode(ModeRequest(mode: m)) }
 }

@@ -8,6 +8,8 @@ public enum DashboardAction: Hashable, Sendable {
     case hangOrResume(Role)
     /// Cut the Master ↔ Worker link (every byte dropped, sockets open), or heal it.
     case cutOrHealLink
+    /// Make the device 4× slower (a SIGSTOP/SIGCONT duty cycle: a gray failure), or end it.
+    case slowOrUnslow(Role)
     /// HA ↔ HT.
     case toggleMode
     /// The controller picks HA or HT for the offered rate.
@@ -35,7 +37,7 @@ public enum DashboardAction: Hashable, Sendable {
     /// Faults: only these are hidden by `--read-only` and marked dangerous in help.
     public var isFault: Bool {
         switch self {
-        case .crashOrRevive, .hangOrResume, .cutOrHealLink: return true
+        case .crashOrRevive, .hangOrResume, .cutOrHealLink, .slowOrUnslow: return true
         default: return false
         }
     }
@@ -43,7 +45,7 @@ public enum DashboardAction: Hashable, Sendable {
     /// Actions that change what the cluster does, which the asciicast marks.
     public var isMarker: Bool {
         switch self {
-        case .crashOrRevive, .hangOrResume, .cutOrHealLink, .toggleMode, .autoMode, .selectKind: return true
+        case .crashOrRevive, .hangOrResume, .cutOrHealLink, .slowOrUnslow, .toggleMode, .autoMode, .selectKind: return true
         default: return false
         }
     }
@@ -54,6 +56,7 @@ public enum DashboardAction: Hashable, Sendable {
         case .crashOrRevive(let d): return "crash/revive \(d.title)"
         case .hangOrResume(let d): return "hang/resume \(d.title)"
         case .cutOrHealLink: return "cut/heal the Master ↔ Worker link"
+        case .slowOrUnslow(let d): return "slow/unslow \(d.title)"
         case .toggleMode: return "toggle HA/HT"
         case .autoMode: return "auto mode"
         case .selectKind(let k): return "run \(k.title)"

@@ -24,6 +24,8 @@ public struct DeviceStatus: Equatable, Sendable {
     public var bytesReceived: UInt64?
     /// The node process, when the dashboard started it (tests look for it after quit).
     public var pid: Int32?
+    /// Measured `SLOW ×K` (issue 14): K while the device serves K× below its model.
+    public var slowFactor: Double?
 
     public init(name: Role, state: DeviceState = .up, isLeader: Bool = false,
                 job: DeviceJob = .idle, imagesPerSecond: Double? = nil, answersPerSecond: Double? = nil,

@@ -52,6 +52,8 @@ public struct KeyTable: Equatable, Sendable {
                    "hang the Master (SIGSTOP), or resume it (SIGCONT)", footer: "hang", dangerous: true),
         KeyBinding([.character("W")], .hangOrResume(.worker),
                    "hang the Worker (SIGSTOP), or resume it (SIGCONT)", footer: "hang", dangerous: true),
+        KeyBinding([.character("s")], .slowOrUnslow(.worker),
+                   "slow the Worker 4× (SIGSTOP duty cycle), or end it", dangerous: true),
         KeyBinding([.character("l")], .cutOrHealLink,
                    "cut the Master ↔ Worker link, or heal it", footer: "link", dangerous: true),
         KeyBinding([.character("t")], .toggleMode, "toggle High-Accuracy ↔ High-Throughput", footer: "HA/HT"),

@@ -167,6 +167,10 @@ public enum Dashboard {
         let inner = width - 4
         let x = column + 2
         var c = screen.put("\(d.state.glyph) \(d.state.word)", row: row + 1, column: x, role: d.state.role)
+        if d.state == .up, let k = d.slowFactor {
+            // A gray failure: up, but K× below its model (amber, and said in words).
+            c = screen.put("  SLOW ×\(Format.factor(k))", row: row + 1, column: c, role: .degraded)
+        }
         switch d.state {
         case .up:
             c = screen.put("  runs ", row: row + 1, column: c, role: .dim)

@@ -2,6 +2,12 @@ import Foundation
 
 /// Number and time formatting shared by the panels; `–` stands for "unknown".
 public enum Format {
+    /// A slowdown factor: "4", "2.5".
+    static func factor(_ k: Double) -> String {
+        let r = (k * 10).rounded() / 10
+        return r == r.rounded() ? String(Int(r)) : String(r)
+    }
+
     public static let unknown = "–"
 
     /// `mm:ss` (or `h:mm:ss` past an hour).

@@ -7,6 +7,10 @@ import Logging
 public struct ClusterConfig: Sendable {
     public var kind: ModelKind
     public var mode: ModeSetting = .ha
+    /// Issue 14: a plan of the kind's menu to pin (`--plan`), or a goal for the adaptive
+    /// controller (`--goal`); both nil: the mode decides.
+    public var plan: Plan?
+    public var goal: Goal?
     /// Offered input rate, images/s; nil = as fast as the credits allow.
     public var rate: Double?
     /// Weight file of each kind; `weightsPath(for:)` falls back to `<weightsDirectory>/<kind>.safetensors`.

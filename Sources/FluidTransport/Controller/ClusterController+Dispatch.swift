@@ -12,7 +12,8 @@ extension SourceShell {
     func generate() {
         guard generating, !restarting else { return }
         let n = now
-        if let r = rate {
+        // Calibration measures capacities: it offers as much as the cluster takes.
+        if let r = rate, !adaptive.isCalibrating {
             generatedAtRate += r * Double(n &- lastGenerate) / 1e9
             lastGenerate = n
             while generatedAtRate >= 1, tracker.outstanding < backlogLimit {
@@ -76,11 +77,14 @@ extension SourceShell {
         guard a.ids.count == a.labels.count else { return }
         let accepted = source.answers(ids: a.ids, labels: a.labels, from: device, now: now)
         var any = false
+        var predictions = 0, slowest: UInt64 = 0
+        defer { adaptiveAnswers(device, count: predictions, latencyMs: Double(slowest) / 1e6) }
         for (id, label, latency) in accepted {
             if label < 0 {
                 window.unavailable += 1
             } else {
                 any = true
+                predictions += 1; slowest = max(slowest, latency)
                 window.notePrediction(from: device, latencyMs: Double(latency) / 1e6)
                 if Int(label) == Int(config.testSet.labels[Int(id % UInt64(config.testSet.count))]) {
                     correct += 1; window.correct += 1
@@ -96,14 +100,5 @@ extension SourceShell {
         let n = now
         for (i, at) in faults.awaitingResume { failovers[i].resumeMs = Double(n &- at) / 1e6 }
         faults.awaitingResume.removeAll()
-    }
-
-    func apply(mode m: Mode, reason: String) {
-        let changed = m != runningMode
-        runningMode = m
-        source.wantedMode = m
-        for l in links.values where l.hello != nil { l.send(.setMode(m)) }
-        emit(.mode(modeSetting, running: m, reason: reason))
-        if changed { pump() }
     }
 }

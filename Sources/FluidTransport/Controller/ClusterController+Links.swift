@@ -126,6 +126,7 @@ extension SourceShell {
             l.channel.close(promise: nil)
             linkClosed(l, reason: "no handshake")
         }
+        adaptiveTick()
         generate()
         pump()
         checkWaiters()

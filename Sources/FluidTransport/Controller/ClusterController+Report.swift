@@ -41,7 +41,7 @@ extension SourceShell {
     var served: (plan: Plan, health: Health, leader: Role?) {
         // What the source instance serves (`none` when no device does), not what a leader announced.
         let plan = source.served
-        let full = Planner.plan(kind: config.kind, alive: Set(Role.allCases), mode: runningMode)
+        let full = fullPlan
         return (plan, Health(served: plan, full: full), servedLeader)
     }
 
@@ -69,13 +69,14 @@ extension SourceShell {
             d.answersPerSecond = Double(window.devices[r]?.answers ?? 0)
             d.latencyP50Ms = window.devices[r]?.latencies.percentile(0.5)
             d.latencyP99Ms = window.devices[r]?.latencies.percentile(0.99)
+            d.slowFactor = slowFactor(r)
             devices[r] = d
         }
         let serving = served
         let recent = samples.map { (predicted: Int($0.throughput), correct: $0.correct) }
             + [(predicted: window.predicted, correct: window.correct)]
         let acc = AccuracyWindow.over(recent)
-        let s = Sample(t: t, throughput: Double(window.predicted),
+        var s = Sample(t: t, throughput: Double(window.predicted),
                        accuracy: window.predicted > 0 ? Double(window.correct) / Double(window.predicted) : nil,
                        unavailablePerSecond: Double(window.unavailable),
                        plan: serving.plan, mode: runningMode,
@@ -86,16 +87,12 @@ extension SourceShell {
                        offeredRate: rate, health: serving.health, leader: serving.leader, correct: window.correct,
                        accuracyWindow: acc.accuracy, accuracyWindowCount: acc.count,
                        predicted: tracker.predicted, unavailable: tracker.unavailable)
+        s.adaptive = adaptiveInfo()
         lastSourceBytes = bytes
-        let saturated = tracker.pendingCount >= config.batchSize
         window.reset()
         samples.append(s)
         if samples.count > 120 { samples.removeFirst(samples.count - 120) }
         onSample?(s)
-        if modeSetting == .auto,
-           let d = auto.onSample(now: t, running: runningMode, throughput: s.throughput, saturated: saturated, offeredRate: rate) {
-            apply(mode: d.mode, reason: d.reason)
-        }
     }
 
     func summary(duration: Double) -> SessionSummary {
@@ -123,6 +120,9 @@ extension SourceShell {
                                    recentEvents: Array(events.suffix(50)), failovers: failovers, recoveries: recoveries,
                                    restarting: restarting)
         snap.linkCut = peerLinkCut
+        snap.adaptive = adaptiveInfo()
+        snap.model = adaptive.model
+        snap.injectedSlow = injectedSlow
         snap.selfLed = Set(Role.allCases.filter { source.isReachable($0) && source.governing($0)?.leader == $0 })
         return snap
     }
@@ -134,6 +134,7 @@ extension SourceShell {
         let current = deviceSample(r, imagesPerSecond: 0)
         guard var d = samples.last?.device(r) else { return current }
         d.state = current.state
+        d.slowFactor = slowFactor(r)
         d.heartbeatAgeMs = current.heartbeatAgeMs
         d.pid = current.pid
         if current.state == .up || current.peerBytesOut > 0 {

@@ -134,6 +134,12 @@ public final class ClusterController: Sendable {
         loop.execute { shell.value.setMode(m) }
     }
 
+    /// Pins a plan of the kind's menu (nil: back to the mode's policy). Issue 14.
+    public func pin(_ plan: Plan?) {
+        let shell = self.shell
+        loop.execute { shell.value.pin(plan); shell.value.publish(force: true) }
+    }
+
     /// Offered rate in images/s; nil = as fast as the cluster takes.
     public func setRate(_ r: Double?) {
         let shell = self.shell
@@ -233,7 +239,12 @@ final class SourceShell {
     var nodeWeights: [Role: String] = [:]
     var modeSetting: ModeSetting
     var runningMode: Mode
-    var auto = AutoMode()
+    /// Issue 14: the adaptive runtime and the slowdowns injected (ClusterController+Adaptive.swift).
+    var adaptive: AdaptiveRuntime
+    var lastModelEvent = 0.0
+    var slowdowns: [Role: RepeatedTask] = [:]
+    var slowGeneration: [Role: Int] = [:]
+    var injectedSlow: [Role: Double] = [:]
     var rate: Double?
     var generatedAtRate: Double = 0
     var lastGenerate: UInt64 = 0
@@ -276,7 +287,10 @@ final class SourceShell {
         s.batchSize = config.batchSize
         s.windowBatches = config.windowBatches
         source = SourceInstance(kind: config.kind, settings: s, cluster: config.settings)
+        adaptive = Self.makeAdaptive(config: config, kind: config.kind, policy: Self.policy(for: config))
+        if let p = adaptive.wanted { runningMode = p.isJoint ? .ha : .ht }
         source.wantedMode = runningMode
+        source.wantedPlan = adaptive.wanted
         startNanos = DispatchTime.now().uptimeNanoseconds
         published.withLockedValue { $0 = picture() }
     }
@@ -364,7 +378,7 @@ final class SourceShell {
     }
 
     /// The plan both devices should run for the current kind and mode.
-    var fullPlan: Plan { Planner.plan(kind: config.kind, alive: [.master, .worker], mode: runningMode) }
+    var fullPlan: Plan { Planner.plan(kind: config.kind, alive: [.master, .worker], mode: runningMode, wanted: source.wantedPlan) }
 
     /// Both devices reachable and both running the Master's full plan for the kind and mode;
     /// fails at once when a node process exits during start-up.
@@ -403,6 +417,7 @@ final class SourceShell {
     func close(duration: Double) -> SessionSummary {
         publish(force: true)
         stopped = true
+        for d in Role.allCases { stopSlowdown(d, resume: true) }
         for task in tasks { task.cancel() }
         for l in links.values { l.closing = true; l.channel.close(promise: nil) }
         for w in waiters { w.promise.fail(ClusterError.startTimeout("stopped")) }
@@ -421,7 +436,12 @@ final class SourceShell {
             return
         }
         guard let p = processes[fault.device] else { return }
+        if fault.action == .kill || fault.action == .hang { stopSlowdown(fault.device, resume: false) }
         switch fault.action {
+        case .slow:
+            startSlowdown(fault.device, factor: fault.factor ?? 2)
+        case .unslow:
+            stopSlowdown(fault.device, resume: true)
         case .kill:
             p.signal(SIGKILL)
             faults.lastFault[fault.device] = .init(action: .kill, at: at)
@@ -465,9 +485,7 @@ final class SourceShell {
     }
 
     func setMode(_ m: ModeSetting) {
-        modeSetting = m
-        let running: Mode = m == .auto ? runningMode : (m == .ha ? .ha : .ht)
-        apply(mode: running, reason: m == .auto ? "auto mode on" : "set by user")
+        adaptiveModeSet(m)
         publish(force: true)
     }
 
@@ -481,6 +499,7 @@ final class SourceShell {
     func kindSwitched(to kind: ModelKind, weightsSHA256 sha: String) {
         config.kind = kind
         source.reset(kind: kind)
+        adaptiveKindSwitched(to: kind)
         nodeWeights.removeAll()
         emit(.kind(kind, weightsSHA256: sha))
     }

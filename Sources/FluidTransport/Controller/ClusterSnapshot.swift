@@ -48,6 +48,11 @@ public struct ClusterSnapshot: Sendable {
     /// Devices the source reaches that run a plan they issued themselves: the Master of a
     /// joined cluster, or each device alone in a Master ↔ Worker partition (both lead).
     public var selfLed: Set<Role> = []
+    /// Issue 14: the adaptive runtime's policy and wish, the cost model, and the slowdowns
+    /// injected (`slow:`; what was *measured* is each device's `slowFactor`).
+    public var adaptive: AdaptiveInfo?
+    public var model: CostModel?
+    public var injectedSlow: [Role: Double] = [:]
 
     public func device(_ r: Role) -> DeviceSample { r == .master ? master : worker }
 }

@@ -25,10 +25,11 @@ final class SimChecker {
 
     // (e)
     var liveFrom = UInt64.max, liveUntil = UInt64.max
-    var expected: Plan { Planner.plan(kind: kind, alive: [.master, .worker], mode: mode) }
+    var expected: Plan { Planner.plan(kind: kind, alive: [.master, .worker], mode: mode, wanted: wanted) }
+    let wanted: Plan?
 
-    init(kind: ModelKind, mode: Mode, deadline: UInt64, tick: UInt64) {
-        self.kind = kind; self.mode = mode; self.deadline = deadline; self.tick = tick
+    init(kind: ModelKind, mode: Mode, wanted: Plan? = nil, deadline: UInt64, tick: UInt64) {
+        self.kind = kind; self.mode = mode; self.wanted = wanted; self.deadline = deadline; self.tick = tick
     }
 
     func violate(_ letter: Character, _ what: String) {

@@ -103,7 +103,7 @@ enum SimMsg {
     case heartbeat
     case plan(PlanAnnouncement)
     case ack(epoch: UInt64, needs: [Bool])
-    case setMode(Mode)
+    case setMode(ModeRequest)
     case request(ids: [UInt64], standalone: Bool)
     case answer(ids: [UInt64], labels: [Int8], plan: Plan, provenance: [Provenance])
     case reject(ids: [UInt64])

@@ -8,6 +8,8 @@ struct SimSchedule {
     var seed: UInt64
     var kind: ModelKind
     var mode: Mode
+    /// The plan the source wants (issue 14), nil: the failure table alone.
+    var wanted: Plan?
     /// One-way latency per link (ns), indexed by `SimLink.rawValue`.
     var latency: [UInt64]
     var faults: [Timed]
@@ -22,6 +24,13 @@ struct SimSchedule {
     /// Kind and mode come from the seed: seed % 3 picks the kind, (seed / 3) % 2 the mode.
     static func kind(of seed: UInt64) -> ModelKind { ModelKind.allCases[Int(seed % 3)] }
     static func mode(of seed: UInt64) -> Mode { (seed / 3) % 2 == 0 ? .ha : .ht }
+    /// Every second pair of seeds of a kind wants a plan of its menu (issue 14), chosen by
+    /// the seed too, so the wanted-plan path meets the same faults as the table.
+    static func wanted(of seed: UInt64) -> Plan? {
+        guard (seed / 6) % 2 == 1 else { return nil }
+        let menu = Plan.menu(for: kind(of: seed))
+        return menu[Int((seed / 12) % UInt64(menu.count))]
+    }
 
     init(seed: UInt64, kind: ModelKind, mode: Mode, latency: [UInt64] = [500_000, 500_000, 500_000], faults: [(UInt64, SimFault)]) {
         self.seed = seed; self.kind = kind; self.mode = mode; self.latency = latency
@@ -118,7 +127,9 @@ struct SimSchedule {
         for (l, d) in cut.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { out.append((end, .heal(l, d))) }
         for l in delayed.sorted(by: { $0.rawValue < $1.rawValue }) { out.append((end, .undelay(l))) }
         for l in throttled.sorted(by: { $0.rawValue < $1.rawValue }) { out.append((end, .unthrottle(l))) }
-        return SimSchedule(seed: seed, kind: kind(of: seed), mode: mode(of: seed), latency: latency, faults: out)
+        var s = SimSchedule(seed: seed, kind: kind(of: seed), mode: mode(of: seed), latency: latency, faults: out)
+        s.wanted = wanted(of: seed)
+        return s
     }
 
     /// Milliseconds, exact to the microsecond.
@@ -131,7 +142,7 @@ struct SimSchedule {
     var line: String {
         let lat = SimLink.allCases.map { "\($0.name)=\(Double(latency[$0.rawValue] / 1_000) / 1_000)ms" }.joined(separator: ",")
         let f = faults.map { "\($0.fault.text)@\(Self.ms($0.at))" }.joined(separator: ",")
-        return "seed=\(seed)\(lossyCuts ? " lossy-cuts" : "") kind=\(kind.rawValue) mode=\(mode.rawValue) latency=\(lat) faults=[\(f)] healed@\(Self.ms(healAt))ms"
+        return "seed=\(seed)\(lossyCuts ? " lossy-cuts" : "") kind=\(kind.rawValue) mode=\(mode.rawValue)\(wanted.map { " wanted=\($0.rawValue)" } ?? "") latency=\(lat) faults=[\(f)] healed@\(Self.ms(healAt))ms"
     }
 }
 

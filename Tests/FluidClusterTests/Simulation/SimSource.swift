@@ -21,6 +21,7 @@ final class SimSource: SimProcess {
         s.windowBatches = 4
         source = SourceInstance(kind: world.schedule.kind, settings: s, cluster: world.cluster)
         source.wantedMode = world.schedule.mode
+        source.wantedPlan = world.schedule.wanted
         super.init(world: world, party: .source)
     }
 
@@ -71,7 +72,7 @@ final class SimSource: SimProcess {
             wasHandshaken.insert(conn)
             checker.sourceConnected(r)
             carryOut(source.connected(r, now: now))
-            send(conn, .setMode(world.schedule.mode))
+            send(conn, .setMode(ModeRequest(mode: world.schedule.mode, plan: world.schedule.wanted)))
             return
         }
         source.heard(r, now: now)

@@ -178,7 +178,7 @@ final class SimWorld {
         self.sabotage = sabotage
         rng = SplitMix64(seed: schedule.seed ^ 0xA5A5_5A5A_0F0F_F0F0)
         var deadline = SourceInstance.Settings().deadline.nanoseconds
-        checker = SimChecker(kind: schedule.kind, mode: schedule.mode, deadline: deadline, tick: tickInterval)
+        checker = SimChecker(kind: schedule.kind, mode: schedule.mode, wanted: schedule.wanted, deadline: deadline, tick: tickInterval)
         if sabotage.contains(.ignoreDeadline) { deadline = 10_000 * simMs }
         for l in SimLink.allCases {
             let (a, b) = l.ends

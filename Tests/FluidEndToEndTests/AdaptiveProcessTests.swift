@@ -1,0 +1,52 @@
+import Foundation
+import XCTest
+
+/// Issue 14 with real processes: `fluid run --headless` with a p99 SLO, the Worker made 4×
+/// slower by a SIGSTOP/SIGCONT duty cycle from outside its process (`slow:worker=4@S`),
+/// then `unslow`. The session log must show the Worker `SLOW`, a re-plan away from the
+/// joint plan within 2 s (the issue's bound, a specification, not a speed measurement),
+/// the Worker normal again after `unslow`, and nothing lost.
+final class AdaptiveProcessTests: XCTestCase {
+    func testSlowWorkerIsDetectedAndRoutedAround() throws {
+        let slowAt = 7.0, unslowAt = 11.0
+        let (code, out, err) = try FluidBinary.run(["run", "--headless", "--kind", "fluid", "--slo-p99", "20", "--rate", "4000",
+                                                    "--duration", "14", "--faults", "slow:worker=4@\(slowAt),unslow:worker@\(unslowAt)"])
+        XCTAssertEqual(code, 0, "fluid run failed: \(err.suffix(2000))")
+        let s = try Session(out)
+        let summary = try XCTUnwrap(s.summary)
+        XCTAssertEqual(summary["lost"] as? Int, 0)
+        XCTAssertEqual(s.header?["goal"] as? String, "slo-p99 20 ms")
+        let context = "plans \(s.plans.map { "\($0.t):\($0.plan)" }); adapt \(s.events("adapt").map { "\($0["t"]!): \($0["wanted"]!)" })"
+
+        // Calibrated, then the most accurate plan for the SLO: a joint one (ha-100 unless
+        // the machine is so loaded that only ha-75 meets 20 ms).
+        let models = s.events("model")
+        XCTAssertFalse(models.isEmpty, "no cost model printed")
+        let beforeSlow = s.plans.filter { $0.t < slowAt }.last?.plan ?? ""
+        XCTAssertTrue(beforeSlow.hasPrefix("ha-"), context)
+
+        // The fault was injected with its factor.
+        let fault = try XCTUnwrap(s.events("fault").first { $0["action"] as? String == "slow" })
+        XCTAssertEqual(fault["device"] as? String, "worker")
+        XCTAssertEqual(fault["factor"] as? Double, 4)
+
+        // SLOW seen on the Worker (never on the Master) and a re-plan within 2 s.
+        let speeds = s.events("speed")
+        let slow = try XCTUnwrap(speeds.first { $0["device"] as? String == "worker" && $0["state"] as? String == "slow"
+            && ($0["t"] as? Double ?? 0) >= slowAt }, context)
+        XCTAssertLessThanOrEqual((slow["t"] as? Double ?? .infinity) - slowAt, 2, "\(slow)")
+        XCTAssertFalse(speeds.contains { $0["device"] as? String == "master" && $0["state"] as? String == "slow" }, "\(speeds)")
+        let away = try XCTUnwrap(s.plans.first { $0.t > slowAt && !$0.plan.hasPrefix("ha-") }, context)
+        XCTAssertLessThanOrEqual(away.t - slowAt, 2, context)
+        let replan = try XCTUnwrap(s.events("adapt").first { ($0["t"] as? Double ?? 0) > slowAt }, context)
+        XCTAssertTrue((replan["reason"] as? String ?? "").contains("fails the goal"), "\(replan)")
+        XCTAssertNotNil((replan["numbers"] as? [String: Any])?["offered"], "\(replan)")
+        // Samples while slowed carry the measured factor.
+        XCTAssertTrue(s.samples.contains { ($0["t"] as? Double ?? 0) > slowAt + 1 && ($0["t"] as? Double ?? 0) < unslowAt
+            && (($0["devices"] as? [String: Any])?["worker"] as? [String: Any])?["slow"] != nil }, "no sample shows the Worker SLOW")
+
+        // After unslow the Worker is normal again.
+        XCTAssertTrue(speeds.contains { $0["device"] as? String == "worker" && $0["state"] as? String == "normal"
+            && ($0["t"] as? Double ?? 0) > unslowAt }, "\(speeds)")
+    }
+}
