@@ -73,6 +73,25 @@ final class CodecTests: XCTestCase {
         }
     }
 
+    /// The wire's code tables, pinned: a changed value is a protocol change (bump
+    /// WireFormat.version), never a side effect of reordering cases.
+    func testWireCodesArePinned() {
+        let types: [(MessageType, UInt8)] = [(.hello, 1), (.refuse, 2), (.heartbeat, 3), (.plan, 4), (.deployAck, 5),
+                                             (.setMode, 6), (.request, 7), (.answer, 8), (.reject, 9), (.jointImages, 10),
+                                             (.jointActivations, 11), (.jointPartial, 12), (.standaloneRequest, 13)]
+        XCTAssertEqual(types.count, MessageType.allCases.count, "a message type without a pinned code")
+        for (t, code) in types { XCTAssertEqual(t.rawValue, code, "\(t)") }
+        let kinds: [(ModelKind, UInt8)] = [(.static, 0), (.dynamic, 1), (.fluid, 2)]
+        XCTAssertEqual(kinds.count, ModelKind.allCases.count, "a model kind without a pinned code")
+        for (k, code) in kinds {
+            XCTAssertEqual(k.code, code, "\(k)")
+            XCTAssertEqual(ModelKind(code: code), k)
+        }
+        XCTAssertNil(ModelKind(code: 3))
+        let roles: [(PeerRole, UInt8)] = [(.master, 0), (.worker, 1), (.source, 2)]
+        for (r, code) in roles { XCTAssertEqual(r.rawValue, code, "\(r)") }
+    }
+
     func testGarbageIsBadMagic() {
         var d = FrameDecoder()
         d.append(Array("GET / HTTP/1.1\r\n".utf8))

@@ -212,11 +212,19 @@ extension Message {
 }
 
 extension ModelKind {
-    /// Wire code.
-    public var code: UInt8 { UInt8(ModelKind.allCases.firstIndex(of: self) ?? 0) }
+    /// Wire code, written out rather than derived from the order of the cases, so
+    /// reordering them cannot change the protocol (CodecTests pins the table).
+    public var code: UInt8 {
+        switch self {
+        case .static: return 0
+        case .dynamic: return 1
+        case .fluid: return 2
+        }
+    }
+
     public init?(code: UInt8) {
-        guard Int(code) < ModelKind.allCases.count else { return nil }
-        self = ModelKind.allCases[Int(code)]
+        guard let kind = ModelKind.allCases.first(where: { $0.code == code }) else { return nil }
+        self = kind
     }
 }
 
