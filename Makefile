@@ -17,8 +17,9 @@
 # manifest and recompile the argument-parser plugins (20 s for a no-change build with FOO=1
 # added, on this loaded 2-core machine, against 0.7 s). So swift always runs with the same
 # two variables and nothing else: PATH = the toolchain's directory and the system's, and
-# HOME (SwiftPM's caches). A different flag still rebuilds everything (`-v` alone: 6.5 min),
-# so every target passes the same ones; SWIFTFLAGS adds flags to every build alike.
+# HOME (SwiftPM's caches). With TERM, TMUX and a `-v` flag changed together the same
+# no-change build recompiled every module (6.5 min); flags are the same for every target
+# here, and SWIFTFLAGS adds flags to every build alike.
 
 SWIFT      ?= swift
 SWIFTFLAGS ?=
