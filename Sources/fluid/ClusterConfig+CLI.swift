@@ -36,7 +36,7 @@ enum CLICheck {
     static func range(_ option: String, _ v: Double, _ r: ClosedRange<Double>, unit: String = "") throws {
         guard v.isFinite, r.contains(v) else {
             let u = unit.isEmpty ? "" : " \(unit)"
-            throw ValidationError("\(option) must be a number from \(format(r.lowerBound)) to \(format(r.upperBound))\(u), not \(v)")
+            throw ValidationError("\(option) must be a number from \(r.lowerBound.exactText) to \(r.upperBound.exactText)\(u), not \(v)")
         }
     }
 
@@ -44,10 +44,6 @@ enum CLICheck {
         guard r.contains(v) else {
             throw ValidationError("\(option) must be from \(r.lowerBound) to \(r.upperBound)\(why.map { " (\($0))" } ?? ""), not \(v)")
         }
-    }
-
-    static func format(_ d: Double) -> String {
-        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
     }
 }
 

@@ -54,9 +54,7 @@ public enum SessionEventText {
         Role(rawValue: raw)?.title ?? raw
     }
 
-    static func ms(_ v: Double) -> String {
-        v >= 100 ? String(format: "%.0f ms", v) : String(format: "%.1f ms", v)
-    }
+    static func ms(_ v: Double) -> String { Format.ms(v) }
 
     /// `key=value` for the scalar fields, minus the envelope.
     static func simpleFields(_ f: [String: JSONValue]) -> String {

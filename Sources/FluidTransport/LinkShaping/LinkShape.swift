@@ -44,20 +44,16 @@ public struct LinkShape: Sendable, Equatable, CustomStringConvertible {
     /// controller can hand it to the processes it spawns.
     public var nodeArguments: [String] {
         guard !isUnshaped else { return [] }
-        var a = ["--link-latency", LinkShape.format(latencyMs)]
-        if let b = bandwidthMbit { a += ["--link-bandwidth", LinkShape.format(b)] }
+        var a = ["--link-latency", latencyMs.exactText]
+        if let b = bandwidthMbit { a += ["--link-bandwidth", b.exactText] }
         return a
     }
 
     /// Short label: "unshaped", or e.g. "3 ms, 40 Mbit/s".
     public var description: String {
         guard !isUnshaped else { return "unshaped" }
-        let bw = bandwidthMbit.map { "\(LinkShape.format($0)) Mbit/s" } ?? "unlimited"
-        return "\(LinkShape.format(latencyMs)) ms, \(bw)"
-    }
-
-    static func format(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
+        let bw = bandwidthMbit.map { "\($0.exactText) Mbit/s" } ?? "unlimited"
+        return "\(latencyMs.exactText) ms, \(bw)"
     }
 }
 
