@@ -22,6 +22,9 @@ public enum AdaptiveBench {
     public struct Options: Sendable {
         public var base: ClusterConfig
         public var sloP99Ms = 50.0
+        /// The adaptive run uses `--mode auto` (the accuracy goal over HA and HT) instead
+        /// of the SLO goal: the ramp then shows auto mode crossing HA's capacity both ways.
+        public var autoMode = false
         /// Stretches every phase (1 = the table above).
         public var timeScale = 1.0
         public var progress: (@Sendable (String) -> Void)?
@@ -110,7 +113,8 @@ public enum AdaptiveBench {
             var config = o.base
             config.kind = .fluid
             switch name {
-            case "adaptive": config.goal = .sloP99(ms: o.sloP99Ms); config.mode = .ha
+            case "adaptive":
+                if o.autoMode { config.mode = .auto } else { config.goal = .sloP99(ms: o.sloP99Ms); config.mode = .ha }
             case "fixed-ha": config.mode = .ha
             default: config.mode = .ht
             }
@@ -132,7 +136,7 @@ public enum AdaptiveBench {
         let c = try ClusterController(config: config, onSample: { s in samples.withLockedValue { $0.append(s) } })
         try await c.start()
         var capacity = known
-        if config.goal != nil {
+        if config.goal != nil || config.mode == .auto {
             try await c.wait(until: { $0.adaptive?.calibrating == false }, timeout: 60, describe: { _ in "calibration did not end" })
             capacity = c.snapshot().model?.capacity(.ha100) ?? 0
             o.progress?("\(name): calibrated, ha-100 capacity \(Int(capacity)) img/s")
