@@ -74,7 +74,7 @@ final class TruthTests: XCTestCase {
     /// Issue 14: a device measured slow says so in amber, in words, beside its state.
     func testSlowDeviceIsAmberWithItsFactor() {
         var snap = Fixtures.healthy()
-        snap.worker = DeviceStatus(name: .worker, state: .up, job: .joint(.s100), imagesPerSecond: 200)
+        snap.worker = DeviceStatus(name: .worker, state: .up, imagesPerSecond: 200)  // the fixture's Worker is hung
         snap.worker.slowFactor = 4
         let s = Dashboard.render(snap, ui: ui, rows: 24, columns: 80)
         XCTAssertNotNil(s.firstRow(containing: "SLOW ×4"), s.dump)
