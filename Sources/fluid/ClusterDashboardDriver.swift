@@ -196,6 +196,11 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
         var status: [String] = []
         if let k = kindStatus ?? (c.restarting ? "restarting nodes on \(c.kind.rawValue)…" : nil) { status.append(k) }
         if c.modeSetting == .auto { status.append("auto → \(c.runningMode.rawValue.uppercased())") }
+        // Issue 14: the cost model's word on the plan served (calibrating first).
+        if let a = c.adaptive, a.policy != "table" {
+            if a.calibrating { status.append("calibrating \(a.wanted?.rawValue ?? "")") }
+            else if let cap = a.capacity { status.append("model: \(c.servedPlan.rawValue) \(Format.si(cap))/s" + (a.expectedAccuracy.map { " \(Format.percent($0))" } ?? "")) }
+        }
         if c.rate == nil { status.append("rate: unthrottled") }
         s.status = status.isEmpty ? nil : status.joined(separator: "  ")
         return s
