@@ -11,15 +11,21 @@
 # the build manifest, which makes the next `swift build` recompile the argument-parser
 # plugins. So the tests are built by `$(BUILD) --build-tests` and run without `swift test`
 # on Linux (the test bundle is an executable there; elsewhere `swift test --skip-build`).
-# SwiftPM also recompiles those plugins whenever its environment differs from the last
-# build's, and make adds MAKEFLAGS (with any VAR=value given to make), MAKELEVEL, MFLAGS and
-# `_` (the launching program): they are removed, so `make test` and `make run` hand swift
-# the same environment. SWIFTFLAGS adds flags to every build alike (e.g. SWIFTFLAGS=-v).
+# SwiftPM also keys on the environment it runs in: any variable that differs from the last
+# build's (TERM and TMUX in a tmux pane, MAKEFLAGS and MAKELEVEL from make, a PATH with the
+# toolchain prepended by .ci/run, even an unrelated FOO=1) makes it re-evaluate every
+# manifest and recompile the argument-parser plugins (20 s for a no-change build with FOO=1
+# added, on this loaded 2-core machine, against 0.7 s). So swift always runs with the same
+# two variables and nothing else: PATH = the toolchain's directory and the system's, and
+# HOME (SwiftPM's caches). With TERM, TMUX and a `-v` flag changed together the same
+# no-change build recompiled every module (6.5 min); flags are the same for every target
+# here, and SWIFTFLAGS adds flags to every build alike.
 
 SWIFT      ?= swift
 SWIFTFLAGS ?=
 CONFIG     := release
-SWIFT_ENV  := env -u _ -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u MAKEOVERRIDES
+SWIFT_PATH := $(realpath $(shell command -v $(SWIFT)))
+SWIFT_ENV  := env -i PATH=$(if $(SWIFT_PATH),$(patsubst %/,%,$(dir $(SWIFT_PATH))):)/usr/local/bin:/usr/bin:/bin HOME=$(HOME)
 BUILD      := $(SWIFT_ENV) $(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
 BIN        := .build/$(CONFIG)/fluid
 DATA_DIR   := data/mnist

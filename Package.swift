@@ -40,20 +40,16 @@ let package = Package(
 
         // The shared words (roles, kinds, modes, sub-networks, plans, device states): no
         // dependencies, so the dashboard, the session log and the cluster read one table.
-        .target(name: "FluidVocabulary"),
+        .target(name: "FluidVocabulary", swiftSettings: swift6),
         .target(name: "FluidKernels", swiftSettings: kernelFlags + swift6),
         .target(name: "FluidModel", dependencies: [
             "FluidVocabulary", "FluidKernels", "CZlib", "FluidLog",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: kernelFlags + swift6),
-        // Kernel and training benchmarks (`fluid bench kernels`): measuring tools the
-        // libraries never import.
-        .target(name: "FluidBench", dependencies: ["FluidKernels", "FluidModel"],
-                swiftSettings: kernelFlags + swift6),
         // JSON with ordered keys (session log lines, safetensors header strings) and the
         // session log's records and reader, shared by the writer (FluidCluster) and the
         // dashboard's replay; no dependencies, like FluidDashboard.
-        .target(name: "FluidLog", dependencies: ["FluidVocabulary"]),
+        .target(name: "FluidLog", dependencies: ["FluidVocabulary"], swiftSettings: swift6),
         .target(name: "FluidCluster", dependencies: [
             "FluidModel", "FluidLog",
         ], swiftSettings: [.swiftLanguageMode(.v6)]),
@@ -69,8 +65,14 @@ let package = Package(
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: swift6),
-        .target(name: "FluidDashboard", dependencies: ["FluidVocabulary", "FluidLog"]),
-        .target(name: "FluidTerminal", dependencies: ["CNCurses", "FluidDashboard"]),
+        // Benchmarks (`fluid bench kernels|cluster|paper|adaptive`), reports and charts:
+        // measuring tools the libraries never import.
+        .target(name: "FluidBench", dependencies: [
+            "FluidKernels", "FluidModel", "FluidCluster", "FluidTransport",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], swiftSettings: kernelFlags + swift6),
+        .target(name: "FluidDashboard", dependencies: ["FluidVocabulary", "FluidLog"], swiftSettings: swift6),
+        .target(name: "FluidTerminal", dependencies: ["CNCurses", "FluidDashboard"], swiftSettings: swift6),
         .executableTarget(name: "fluid", dependencies: [
             "FluidKernels", "FluidModel", "FluidBench", "FluidCluster", "FluidTransport",
             "FluidDashboard", "FluidTerminal",
@@ -79,13 +81,23 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ], swiftSettings: swift6),
 
-        .testTarget(name: "FluidVocabularyTests", dependencies: ["FluidVocabulary"]),
+        .testTarget(name: "FluidVocabularyTests", dependencies: ["FluidVocabulary"], swiftSettings: swift6),
         .testTarget(name: "FluidKernelsTests", dependencies: ["FluidKernels"], swiftSettings: swift6),
         .testTarget(name: "FluidModelTests", dependencies: ["FluidModel"], swiftSettings: swift6),
         .testTarget(name: "FluidBenchTests", dependencies: ["FluidBench"], swiftSettings: swift6),
-        .testTarget(name: "FluidClusterTests", dependencies: ["FluidCluster"]),
+        .testTarget(name: "FluidClusterTests", dependencies: ["FluidCluster"], swiftSettings: swift6),
         .testTarget(name: "FluidTransportTests", dependencies: [
             "FluidTransport", "FluidCluster", "FluidModel",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], swiftSettings: swift6),
+        .testTarget(name: "FluidDashboardTests", dependencies: ["FluidDashboard"], swiftSettings: swift6),
+        // Tests that run real processes (fluid nodes, `fluid demo` in tmux, network
+        // namespaces, the paper bench): one target, one copy of the helpers that start,
+        // feed and watch them.
+        .testTarget(name: "FluidEndToEndTests", dependencies: [
+            "FluidTransport", "FluidCluster", "FluidModel", "FluidDashboard",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -93,7 +105,6 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
         ], swiftSettings: swift6),
-        .testTarget(name: "FluidDashboardTests", dependencies: ["FluidDashboard"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -13,7 +13,7 @@ rm -f "$out/src"/*.swift
 # The Wire files and the files defining the vocabulary they use, wherever it lives.
 files=(Sources/FluidCluster/Wire/*.swift Sources/FluidVocabulary/*.swift)
 for sym in 'enum ModelKind' 'enum CNN ' 'enum Role:' 'enum Plan:' 'enum Mode:'; do
-    f=$(grep -rl "public $sym" Sources | head -1)
+    f=$(grep -rlE "(public|package) $sym" Sources | head -1)
     [[ -n "$f" ]] && files+=("$f")
 done
 # The network's geometry (CNN's derived sizes) lives beside CNN.
@@ -23,7 +23,7 @@ for f in $(printf '%s\n' "${files[@]}" | sort -u); do
     sed -E '/^(@_exported )?import Fluid/d' "$f" > "$out/src/$(echo "$f" | tr '/' '_')"
 done
 echo "@_exported import Foundation" > "$out/src/exports.swift"
-swiftc -O -sanitize=fuzzer -parse-as-library -module-name WireFuzz \
+swiftc -O -sanitize=fuzzer -parse-as-library -module-name WireFuzz -package-name WireFuzz \
     "$out"/src/*.swift Fuzz/WireFuzz.swift -o "$out/wire-fuzz" 2> "$out/build.log" || { cat "$out/build.log"; exit 1; }
 # Seeds: one valid frame of every message type (layouts of Message+Codec.swift), so the
 # mutations start past the magic and version.

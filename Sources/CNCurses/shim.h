@@ -37,4 +37,8 @@ static inline int fluid_getch(void) { return wgetch(stdscr); }
 static inline int fluid_keypad(int on) { return keypad(stdscr, on ? TRUE : FALSE); }
 static inline int fluid_refresh(void) { return wrefresh(stdscr); }
 static inline int fluid_clear(void) { return wclear(stdscr); }
+
+// A screen on the process's own terminal. stdin/stdout are C globals Swift 6 refuses to
+// read (shared mutable state); read here, once, by the one thread that starts curses.
+static inline SCREEN *fluid_newterm_stdio(void) { return newterm(NULL, stdout, stdin); }
 #endif

@@ -12,7 +12,7 @@ import Darwin
 /// view of the CPU (/proc/cpuinfo `flags`) is read instead; elsewhere nothing is checked.
 public enum CPUFeatures {
     /// Instruction-set flags the x86_64 build requires.
-    public static let requiredFlags = ["avx2", "fma"]
+    package static let requiredFlags = ["avx2", "fma"]
 
     /// nil if this CPU can run the kernels (or cannot be checked), else a message for the user.
     public static func checkSupported() -> String? {
@@ -29,7 +29,7 @@ public enum CPUFeatures {
     }
 
     /// The `flags` of the first processor in /proc/cpuinfo, or nil if it cannot be read.
-    public static func cpuFlags(path: String = "/proc/cpuinfo") -> Set<String>? {
+    package static func cpuFlags(path: String = "/proc/cpuinfo") -> Set<String>? {
         #if os(Linux)
         guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }

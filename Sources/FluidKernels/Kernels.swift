@@ -5,9 +5,9 @@
 /// arithmetic, bought for a stateless PyTorch-layout API that any thread may call. The
 /// inference engines in FluidModel, where a call is one image, use the prepared
 /// (packed-once) `Conv3x3Plan` instead.
-public enum Kernels {
+package enum Kernels {
     /// input [N,H,W,IC]; weight [OC,IC,3,3]; bias [OC]; output [N,H,W,OC]; stride 1, pad 1; ReLU if relu
-    public static func conv3x3Forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    package static func conv3x3Forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                       bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                       n: Int, h: Int, w: Int, ic: Int, oc: Int, relu: Bool) {
         guard n > 0, h > 0, w > 0, oc > 0 else { return }
@@ -20,7 +20,7 @@ public enum Kernels {
     }
 
     /// ACCUMULATES: dWeight [OC,IC,3,3] +=, dBias [OC] += ; input [N,H,W,IC]; dOutput [N,H,W,OC]
-    public static func conv3x3BackwardWeights(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+    package static func conv3x3BackwardWeights(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
                                               dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
                                               n: Int, h: Int, w: Int, ic: Int, oc: Int) {
         ConvBackwardWeights.run(input: input, dOutput: dOutput, dWeight: dWeight, dBias: dBias,
@@ -28,7 +28,7 @@ public enum Kernels {
     }
 
     /// OVERWRITES dInput [N,H,W,IC] with the gradient wrt input
-    public static func conv3x3BackwardData(dOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    package static func conv3x3BackwardData(dOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                            dInput: UnsafeMutablePointer<Float>,
                                            n: Int, h: Int, w: Int, ic: Int, oc: Int) {
         guard n > 0, h > 0, w > 0, ic > 0 else { return }
@@ -47,31 +47,31 @@ public enum Kernels {
     }
 
     /// gradient[i] = 0 where output[i] <= 0
-    public static func reluBackward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
+    package static func reluBackward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
         PoolKernels.reluBackward(output: output, gradient: gradient, count: count)
     }
 
     /// input [N,H,W,C] -> output [N,H/2,W/2,C], floor (7 -> 3)
-    public static func maxPool2x2Forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    package static func maxPool2x2Forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                          n: Int, h: Int, w: Int, c: Int) {
         PoolKernels.forward(input: input, output: output, n: n, h: h, w: w, c: c)
     }
 
     /// OVERWRITES dInput [N,H,W,C]: each dOutput goes to the first max of its window (row-major), 0 elsewhere (and in floor-dropped rows/cols)
-    public static func maxPool2x2Backward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+    package static func maxPool2x2Backward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
                                           dInput: UnsafeMutablePointer<Float>, n: Int, h: Int, w: Int, c: Int) {
         PoolKernels.backward(input: input, dOutput: dOutput, dInput: dInput, n: n, h: h, w: w, c: c)
     }
 
     /// input [N,F]; weight [O,F]; bias [O]; output [N,O]
-    public static func denseForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    package static func denseForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                     bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                     n: Int, f: Int, o: Int) {
         DenseKernels.forward(input: input, weight: weight, bias: bias, output: output, n: n, f: f, o: o)
     }
 
     /// ACCUMULATES dWeight [O,F] += and dBias [O] += ; OVERWRITES dInput [N,F] unless nil
-    public static func denseBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    package static func denseBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                      dOutput: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
                                      dBias: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>?,
                                      n: Int, f: Int, o: Int) {
@@ -80,13 +80,13 @@ public enum Kernels {
     }
 
     /// logits [N,O]; labels [N]; returns the mean loss; OVERWRITES dLogits [N,O] = (softmax - onehot) / N
-    public static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+    package static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                            dLogits: UnsafeMutablePointer<Float>, n: Int, o: Int) -> Float {
         Reference.softmaxCrossEntropy(logits: logits, labels: labels, dLogits: dLogits, n: n, o: o)
     }
 
     /// index of the max of each row of [N,O] into out[N]
-    public static func argmax(_ values: UnsafePointer<Float>, n: Int, o: Int, into out: UnsafeMutablePointer<Int32>) {
+    package static func argmax(_ values: UnsafePointer<Float>, n: Int, o: Int, into out: UnsafeMutablePointer<Int32>) {
         Reference.argmax(values, n: n, o: o, into: out)
     }
 }

@@ -27,7 +27,7 @@ public final class Terminal {
     public init(colour: Bool, command: String = "fluid") throws {
         guard Terminal.isInteractive else { throw TerminalError.notATerminal(command: command) }
         setlocale(LC_ALL, "")
-        guard let s = newterm(nil, stdout, stdin) else {
+        guard let s = fluid_newterm_stdio() else {
             throw TerminalError.initFailed(term: ProcessInfo.processInfo.environment["TERM"] ?? "")
         }
         screenRef = s
@@ -102,19 +102,17 @@ public final class Terminal {
         endwin()
         if let s = screenRef { delscreen(s) }
         screenRef = nil
-        Terminal.active = false
     }
 
-    // An exit() from anywhere (a library, a fatal path) must not leave the
-    // terminal in raw mode: endwin is registered with atexit once.
-    private static var active = false
-    private static var guardInstalled = false
-    private static func installExitGuard() {
-        active = true
-        guard !guardInstalled else { return }
-        guardInstalled = true
-        atexit {
-            if Terminal.active, isendwin() == false { endwin() }
+    // An exit() from anywhere (a library, a fatal path) must not leave the terminal in
+    // raw mode, so endwin is registered with atexit, once: a static let's initializer runs
+    // once, on first use, under the runtime's lock. The guard keeps no state of its own:
+    // curses knows whether a screen is active (`isendwin()` is false while one is, and
+    // after `restore()`'s delscreen `endwin()` finds no screen and returns ERR).
+    private static let exitGuard: Void = {
+        _ = atexit {
+            if isendwin() == false { endwin() }
         }
-    }
+    }()
+    private static func installExitGuard() { exitGuard }
 }

@@ -39,31 +39,57 @@ final class CodecTests: XCTestCase {
         }
     }
 
-    /// The bulk paths the NIO handlers use (requests and joint frames) must produce the very
-    /// bytes / messages of the general codec, and leave anything malformed to it.
-    func testBulkPathsMatchTheGeneralCodec() throws {
+    /// The chunked writer the NIO encoder uses is the frame encoder; the framing step the NIO
+    /// decoder runs on its receive buffer gives back each message and its exact length, and
+    /// the node's activation frame head (floats written after it) is the codec's own.
+    func testChunkedWriterAndFramingStepMatchTheCodec() throws {
         for m in samples {
             var bytes: [UInt8] = []
             var reserved = 0
             m.writeFrame(reserve: { reserved = $0 }, write: { bytes += Array($0) })
             XCTAssertEqual(bytes, m.encodedFrame(), "\(m.type)")
             XCTAssertEqual(reserved, bytes.count, "\(m.type)")
-            let payload = Array(bytes[WireFormat.headerLength...])
-            if let b = payload.withUnsafeBytes({ Message.decodeBulk(type: m.type.rawValue, payload: $0) }) {
-                XCTAssertEqual(b, m, "\(m.type)")
-            }
+            XCTAssertEqual(Array(bytes[WireFormat.headerLength...]), m.encodedPayload(), "\(m.type)")
+            let trailing = bytes + [0x46, 0x44] // the start of a next frame is not read
+            let found = try trailing.withUnsafeBytes { try FrameDecoder.frame(in: $0) }
+            XCTAssertEqual(found?.message, m, "\(m.type)")
+            XCTAssertEqual(found?.length, bytes.count, "\(m.type)")
+            XCTAssertNil(try bytes.dropLast().withUnsafeBytes { try FrameDecoder.frame(in: $0) }, "\(m.type) incomplete")
         }
+        let values: [Float] = [1.5, -2, 0, .pi]
+        let whole = Message.jointActivations(batch: 9, layer: 1, values: values).encodedFrame()
+        XCTAssertEqual(Message.jointActivationsHead(batch: 9, layer: 1, floats: values.count) + values.withUnsafeBytes { Array($0) }, whole)
         let request = Message.request(RequestBatch(ids: [10, 11, 12], images: (0..<(3 * 784)).map { UInt8($0 % 251) }))
         let payload = request.encodedPayload()
-        XCTAssertEqual(payload.withUnsafeBytes { Message.decodeBulk(type: MessageType.request.rawValue, payload: $0) }, request)
-        // One image byte short: not for the bulk path; the general decoder names the problem.
-        let short = Array(payload.dropLast())
-        XCTAssertNil(short.withUnsafeBytes { Message.decodeBulk(type: MessageType.request.rawValue, payload: $0) })
-        XCTAssertThrowsError(try Message.decode(type: MessageType.request.rawValue, payload: short))
-        // A count over the limit is refused by both.
+        XCTAssertEqual(try payload.withUnsafeBytes { try Message.decode(type: MessageType.request.rawValue, payload: $0) }, request)
+        // One image byte short, or a count over the limit: refused with the problem named.
+        XCTAssertThrowsError(try Message.decode(type: MessageType.request.rawValue, payload: Array(payload.dropLast()))) {
+            XCTAssertTrue("\($0)".contains("images"), "\($0)")
+        }
         var huge = payload
         huge[0] = 0xff
-        XCTAssertNil(huge.withUnsafeBytes { Message.decodeBulk(type: MessageType.request.rawValue, payload: $0) })
+        XCTAssertThrowsError(try Message.decode(type: MessageType.request.rawValue, payload: huge)) {
+            XCTAssertTrue("\($0)".contains("exceeds"), "\($0)")
+        }
+    }
+
+    /// The wire's code tables, pinned: a changed value is a protocol change (bump
+    /// WireFormat.version), never a side effect of reordering cases.
+    func testWireCodesArePinned() {
+        let types: [(MessageType, UInt8)] = [(.hello, 1), (.refuse, 2), (.heartbeat, 3), (.plan, 4), (.deployAck, 5),
+                                             (.setMode, 6), (.request, 7), (.answer, 8), (.reject, 9), (.jointImages, 10),
+                                             (.jointActivations, 11), (.jointPartial, 12), (.standaloneRequest, 13)]
+        XCTAssertEqual(types.count, MessageType.allCases.count, "a message type without a pinned code")
+        for (t, code) in types { XCTAssertEqual(t.rawValue, code, "\(t)") }
+        let kinds: [(ModelKind, UInt8)] = [(.static, 0), (.dynamic, 1), (.fluid, 2)]
+        XCTAssertEqual(kinds.count, ModelKind.allCases.count, "a model kind without a pinned code")
+        for (k, code) in kinds {
+            XCTAssertEqual(k.code, code, "\(k)")
+            XCTAssertEqual(ModelKind(code: code), k)
+        }
+        XCTAssertNil(ModelKind(code: 3))
+        let roles: [(PeerRole, UInt8)] = [(.master, 0), (.worker, 1), (.source, 2)]
+        for (r, code) in roles { XCTAssertEqual(r.rawValue, code, "\(r)") }
     }
 
     func testGarbageIsBadMagic() {

@@ -83,32 +83,79 @@ final class InferenceEngineTests: XCTestCase {
         }
     }
 
+    /// The own activations after layer l as the node exports them (`packOwnActivations`,
+    /// the engine's one exporter), read back as floats.
+    func exported(_ e: JointEngine, after l: Int) -> [Float] {
+        var out = [Float](repeating: .nan, count: e.activationCount(after: l, channels: e.ownChannels.count))
+        let written = out.withUnsafeMutableBytes { e.packOwnActivations(after: l, toBytes: $0.baseAddress!) }
+        XCTAssertEqual(written, out.count * 4)
+        return out
+    }
+
     /// Runs master and worker engines with the exchange done in-process; returns logits.
-    func jointLogits(master: JointEngine, worker: JointEngine, images: [UInt8], n: Int, bias: [Float],
-                     useRawBytes: Bool = false) throws -> [Float] {
+    func jointLogits(master: JointEngine, worker: JointEngine, images: [UInt8], n: Int, bias: [Float]) throws -> [Float] {
         try master.beginBatch(images: images, count: n)
         try worker.beginBatch(images: images, count: n)
         for l in 1...3 {
             master.computeLayer(l)
             worker.computeLayer(l)
             if worker.needsPeerActivations(after: l) {
-                let sent = master.ownActivationArray(after: l)
-                if useRawBytes {
-                    try sent.withUnsafeBytes { try worker.setPeerActivations(after: l, from: $0) }
-                } else {
-                    try sent.withUnsafeBufferPointer { try worker.setPeerActivations(after: l, from: $0) }
-                }
+                let sent = exported(master, after: l)
+                try sent.withUnsafeBufferPointer { try worker.setPeerActivations(after: l, from: $0) }
             }
             if master.needsPeerActivations(after: l) {
-                let sent = worker.ownActivationArray(after: l)
+                let sent = exported(worker, after: l)
                 try sent.withUnsafeBufferPointer { try master.setPeerActivations(after: l, from: $0) }
             }
         }
-        var pm = [Float](repeating: .nan, count: n * CNN.classes), pw = pm, out = pm
+        var pm = [Float](repeating: .nan, count: n * CNN.classes), pw = pm
         master.partialLogits(into: &pm)
         worker.partialLogits(into: &pw)
-        JointEngine.combine(master: pm, worker: pw, bias: bias, count: n, into: &out)
-        return out
+        let (logits, labels) = try JointEngine.combine(master: pm, worker: pw, bias: bias)
+        var want = [Int32](repeating: -1, count: n)
+        Reference.argmax(logits, n: n, o: CNN.classes, into: &want)
+        XCTAssertEqual(labels.map(Int32.init), want, "combine's labels are the first maximum of its logits")
+        return logits
+    }
+
+    /// The Master combines what the wire brings: ragged or mismatched partials are refused.
+    func testCombineRefusesPartialsOfTheWrongSize() throws {
+        let bias = [Float](repeating: 0, count: CNN.classes)
+        let one = [Float](repeating: 1, count: CNN.classes), two = one + one
+        XCTAssertThrowsError(try JointEngine.combine(master: two, worker: one, bias: bias)) {
+            XCTAssertEqual($0 as? JointEngineError, .partialSize(master: 2 * CNN.classes, worker: CNN.classes, bias: CNN.classes))
+        }
+        XCTAssertThrowsError(try JointEngine.combine(master: Array(one.dropLast()), worker: Array(one.dropLast()), bias: bias))
+        XCTAssertThrowsError(try JointEngine.combine(master: one, worker: one, bias: Array(bias.dropLast())))
+        // A tie goes to the first class; the bias is added once per image.
+        var m = two; m[CNN.classes + 3] = 5; m[CNN.classes + 7] = 5
+        let (logits, labels) = try JointEngine.combine(master: m, worker: two, bias: bias)
+        XCTAssertEqual(labels, [0, 3])
+        XCTAssertEqual(logits[CNN.classes + 3], 6)
+        let ramp = (0..<CNN.classes).map { Float($0) / 100 }
+        let biased = try JointEngine.combine(master: m, worker: two, bias: ramp)
+        XCTAssertEqual(biased.labels, [Int8(CNN.classes - 1), 7])
+        XCTAssertEqual(biased.logits[3], 2.03, accuracy: 1e-6)
+    }
+
+    /// The node's question before it deploys a plan, answered from the weights alone,
+    /// agrees with the engine that runs the plan, for every plan and role.
+    func testPeerActivationNeedsMatchTheEngines() {
+        for conn in Connectivity.allCases {
+            let w = randomWeights(conn, seed: 8)
+            for plan in Plan.allCases {
+                for role in [Role.master, .worker] {
+                    let needs = w.restricted(to: role).peerActivationNeeds(role: role, plan: plan)
+                    guard case .joint(let s) = plan.job(for: role) else {
+                        XCTAssertEqual(needs, [false, false], "\(plan) \(role)")
+                        continue
+                    }
+                    let e = JointEngine(weights: w.restricted(to: role), role: role, subnet: s, maxBatch: 1)
+                    XCTAssertEqual(needs, [e.needsPeerActivations(after: 1), e.needsPeerActivations(after: 2)], "\(plan) \(role) \(conn)")
+                    XCTAssertEqual(needs, Array(repeating: role == .worker || conn == .dense, count: 2), "\(plan) \(role) \(conn)")
+                }
+            }
+        }
     }
 
     func testJointEnginesMatchSubnetEngine() throws {
@@ -123,8 +170,7 @@ final class InferenceEngineTests: XCTestCase {
                     // Each device is given only what it holds.
                     let master = JointEngine(weights: w.restricted(to: .master), role: .master, subnet: subnet, maxBatch: 5)
                     let worker = JointEngine(weights: w.restricted(to: .worker), role: .worker, subnet: subnet, maxBatch: 5)
-                    let got = try jointLogits(master: master, worker: worker, images: images, n: n, bias: w.fcBias,
-                                              useRawBytes: n == 5)
+                    let got = try jointLogits(master: master, worker: worker, images: images, n: n, bias: w.fcBias)
                     assertClose(got, want, "joint \(subnet) \(conn) n=\(n)")
                     // The exchange is derived from the weights: triangular is one-way.
                     XCTAssertEqual(master.needsPeerActivations(after: 1), conn == .dense, "\(subnet) \(conn)")
@@ -139,8 +185,8 @@ final class InferenceEngineTests: XCTestCase {
         }
     }
 
-    /// What a node packs straight into its outgoing frame (any alignment) is exactly the
-    /// packed array the wire codec would carry: 8 channels (SIMD path) and 4 (75's Worker).
+    /// What a node packs straight into its outgoing frame at any alignment is what it packs
+    /// into an aligned array, and nothing outside: 8 channels (SIMD path) and 4 (75's Worker).
     func testPackOwnActivationsToUnalignedBytesMatchesTheArray() throws {
         let w = randomWeights(.dense, seed: 6)
         let n = 3
@@ -150,7 +196,7 @@ final class InferenceEngineTests: XCTestCase {
             try e.beginBatch(images: images, count: n)
             for l in 1...2 {
                 e.computeLayer(l)
-                let want = e.ownActivationArray(after: l)
+                let want = exported(e, after: l)
                 XCTAssertEqual(want.count, e.activationCount(after: l, channels: e.ownChannels.count))
                 var raw = [UInt8](repeating: 0xEE, count: 21 + want.count * 4 + 3)
                 let written = raw.withUnsafeMutableBytes { e.packOwnActivations(after: l, toBytes: $0.baseAddress! + 21) }
@@ -197,7 +243,10 @@ final class InferenceEngineTests: XCTestCase {
         XCTAssertThrowsError(try short.withUnsafeBufferPointer { try e.setPeerActivations(after: 1, from: $0) }) {
             XCTAssertEqual($0 as? JointEngineError, .peerActivationSize(layer: 1, expected: after1, got: after1 - 1))
         }
-        XCTAssertThrowsError(try [UInt8](repeating: 0, count: 7).withUnsafeBytes { try e.setPeerActivations(after: 2, from: $0) })
+        XCTAssertThrowsError(try [Float](repeating: 0, count: 7).withUnsafeBufferPointer { try e.setPeerActivations(after: 2, from: $0) })
+        XCTAssertThrowsError(try [Float](repeating: 0, count: 1).withUnsafeBufferPointer { try e.setPeerActivations(after: 3, from: $0) }) {
+            XCTAssertEqual($0 as? JointEngineError, .noExchange(layer: 3))
+        }
         XCTAssertThrowsError(try e.beginBatch(images: randomImages(3, seed: 1), count: 3))
         let ok = [Float](repeating: 0, count: 2 * CNN.sides[2] * CNN.sides[2] * peer)
         XCTAssertNoThrow(try ok.withUnsafeBufferPointer { try e.setPeerActivations(after: 2, from: $0) })

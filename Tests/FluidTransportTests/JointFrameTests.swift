@@ -20,9 +20,16 @@ final class JointFrameTests: XCTestCase {
             try e.beginBatch(images: images, count: n)
             for l in 1...2 {
                 e.computeLayer(l)
-                let m = Message.jointActivations(batch: 77, layer: l, values: e.ownActivationArray(after: l))
+                let floats = e.activationCount(after: l, channels: e.ownChannels.count)
+                var values = [Float](repeating: .nan, count: floats)
+                let written = values.withUnsafeMutableBytes { e.packOwnActivations(after: l, toBytes: $0.baseAddress!) }
+                XCTAssertEqual(written, floats * 4)
+                XCTAssertTrue(values.contains { $0 != 0 }, "activations should not be all zero")
+                let m = Message.jointActivations(batch: 77, layer: l, values: values)
                 var frame = JointFrame.activations(batch: 77, layer: l, engine: e)
-                XCTAssertEqual(frame.readBytes(length: frame.readableBytes), m.encodedFrame(), "\(role) l=\(l)")
+                let bytes = frame.readBytes(length: frame.readableBytes) ?? []
+                XCTAssertEqual(bytes, m.encodedFrame(), "\(role) l=\(l)")
+                XCTAssertEqual(try bytes.withUnsafeBytes { try FrameDecoder.frame(in: $0) }?.message, m, "\(role) l=\(l)")
             }
         }
     }

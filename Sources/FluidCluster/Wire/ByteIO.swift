@@ -24,25 +24,23 @@ public struct ByteWriter {
     }
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
     public mutating func raw(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
-    public mutating func floats(_ f: [Float]) {
-        u32(UInt32(f.count))
-        f.withUnsafeBytes { bytes.append(contentsOf: $0) }
-    }
 }
 
 /// Reads fields from a payload; every read checks the remaining length and throws
-/// `WireError.malformed` naming the message type instead of trapping.
-public struct ByteReader {
-    public let bytes: [UInt8]
-    public private(set) var offset = 0
+/// `WireError.malformed` naming the message type instead of trapping. It reads the bytes
+/// where they lie (a receive buffer or an array), so it lives only inside a `withUnsafeBytes`
+/// scope: `Message.decode` is its one user.
+struct ByteReader {
+    let bytes: UnsafeRawBufferPointer
+    private(set) var offset = 0
     let type: String
 
-    public init(_ bytes: [UInt8], type: String) {
+    init(_ bytes: UnsafeRawBufferPointer, type: String) {
         self.bytes = bytes
         self.type = type
     }
 
-    public var remaining: Int { bytes.count - offset }
+    var remaining: Int { bytes.count - offset }
 
     mutating func need(_ n: Int, _ what: String) throws {
         guard n >= 0, remaining >= n else {
@@ -50,63 +48,57 @@ public struct ByteReader {
         }
     }
 
-    public mutating func u8(_ what: String = "u8") throws -> UInt8 {
+    mutating func u8(_ what: String = "u8") throws -> UInt8 {
         try need(1, what); defer { offset += 1 }
         return bytes[offset]
     }
-    public mutating func bool(_ what: String = "bool") throws -> Bool {
+    mutating func bool(_ what: String = "bool") throws -> Bool {
         let v = try u8(what)
         guard v <= 1 else { throw WireError.malformed(type: type, problem: "\(what) is \(v), not 0/1") }
         return v == 1
     }
-    public mutating func u32(_ what: String = "u32") throws -> UInt32 {
+    mutating func u32(_ what: String = "u32") throws -> UInt32 {
         try need(4, what); defer { offset += 4 }
-        return UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16
-            | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+        return UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
-    public mutating func u64(_ what: String = "u64") throws -> UInt64 {
-        let hi = try u32(what), lo = try u32(what)
-        return UInt64(hi) << 32 | UInt64(lo)
+    mutating func u64(_ what: String = "u64") throws -> UInt64 {
+        try need(8, what); defer { offset += 8 }
+        return UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
     /// A plan epoch, at most `WireFormat.maxEpoch`.
-    public mutating func epoch(_ what: String = "epoch") throws -> UInt64 {
+    mutating func epoch(_ what: String = "epoch") throws -> UInt64 {
         let e = try u64(what)
         guard e <= WireFormat.maxEpoch else {
             throw WireError.malformed(type: type, problem: "\(what) \(e) exceeds \(WireFormat.maxEpoch) (2^48)")
         }
         return e
     }
-    public mutating func string(_ what: String = "string") throws -> String {
+    mutating func string(_ what: String = "string") throws -> String {
         let n = Int(try u32(what + " length"))
         guard n <= WireFormat.maxString else {
             throw WireError.malformed(type: type, problem: "\(what) of \(n) bytes exceeds \(WireFormat.maxString)")
         }
         try need(n, what)
         defer { offset += n }
-        return String(decoding: bytes[offset..<(offset + n)], as: UTF8.self)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]), as: UTF8.self)
     }
-    public mutating func raw(_ n: Int, _ what: String) throws -> [UInt8] {
+    mutating func raw(_ n: Int, _ what: String) throws -> [UInt8] {
         try need(n, what); defer { offset += n }
-        return Array(bytes[offset..<(offset + n)])
+        return Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
     }
-    /// A float array; `expected` (when given) is the count the message requires.
-    public mutating func floats(_ what: String, expected: Int? = nil) throws -> [Float] {
+    /// A u32 count, then that many floats (one copy, straight out of the payload).
+    mutating func floats(_ what: String) throws -> [Float] {
         let n = Int(try u32(what + " count"))
-        if let e = expected, n != e {
-            throw WireError.malformed(type: type, problem: "\(what) has \(n) floats, expected \(e)")
-        }
         try need(n * 4, what)
-        var out = [Float](repeating: 0, count: n)
-        out.withUnsafeMutableBytes { dst in
-            bytes.withUnsafeBytes { src in
-                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + n * 4)]))
-            }
-        }
+        let src = bytes.baseAddress.map { $0 + offset }
         offset += n * 4
-        return out
+        return [Float](unsafeUninitializedCapacity: n) { dst, done in
+            if n > 0, let d = dst.baseAddress, let src { UnsafeMutableRawPointer(d).copyMemory(from: src, byteCount: n * 4) }
+            done = n
+        }
     }
     /// Refuses trailing bytes: a message is exactly its fields.
-    public func end() throws {
+    func end() throws {
         guard remaining == 0 else {
             throw WireError.malformed(type: type, problem: "\(remaining) trailing bytes")
         }

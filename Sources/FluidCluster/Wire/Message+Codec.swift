@@ -20,15 +20,51 @@ extension Message {
 
     /// The whole frame: header + payload.
     public func encodedFrame() -> [UInt8] {
-        let payload = encodedPayload()
         var out: [UInt8] = []
-        out.reserveCapacity(WireFormat.headerLength + payload.count)
-        FrameHeader.write(type: type, length: payload.count, into: &out)
-        out.append(contentsOf: payload)
+        writeFrame(reserve: { out.reserveCapacity($0) }, write: { out.append(contentsOf: $0) })
         return out
     }
 
+    /// The payload alone (the frame without its header).
     public func encodedPayload() -> [UInt8] {
+        withFields { head, bulk in head + Array(bulk) }
+    }
+
+    /// Emits the frame as chunks: `reserve` is told the total length first, then `write`
+    /// gets the header and the fields, then the bulk bytes (images, activations, logits:
+    /// hundreds of kilobytes per batch) straight from the message's array, never copied
+    /// into an intermediate payload.
+    public func writeFrame(reserve: (Int) -> Void, write: (UnsafeRawBufferPointer) -> Void) {
+        withFields { head, bulk in
+            var out: [UInt8] = []
+            out.reserveCapacity(WireFormat.headerLength + head.count)
+            FrameHeader.write(type: type, length: head.count + bulk.count, into: &out)
+            out.append(contentsOf: head)
+            reserve(out.count + bulk.count)
+            out.withUnsafeBytes(write)
+            if bulk.count > 0 { write(bulk) }
+        }
+    }
+
+    /// The frame header and fields of a `jointActivations` frame of `floats` floats, for a
+    /// sender that writes the floats itself, straight after them (little-endian float32):
+    /// a node packs its activations from the engine into the frame without an array.
+    public static func jointActivationsHead(batch: UInt64, layer: Int, floats: Int) -> [UInt8] {
+        var w = ByteWriter(capacity: 13)
+        jointActivationsFields(batch: batch, layer: layer, floats: floats, into: &w)
+        var out: [UInt8] = []
+        out.reserveCapacity(WireFormat.headerLength + w.bytes.count)
+        FrameHeader.write(type: .jointActivations, length: w.bytes.count + 4 * floats, into: &out)
+        return out + w.bytes
+    }
+
+    static func jointActivationsFields(batch: UInt64, layer: Int, floats: Int, into w: inout ByteWriter) {
+        w.u64(batch); w.u8(UInt8(truncatingIfNeeded: layer)); w.u32(UInt32(truncatingIfNeeded: floats))
+    }
+
+    /// The one encoder: every message's fields (integers big-endian) as `head`, and its bulk
+    /// bytes (raw: images, or float32 little-endian) as `bulk`, empty for most messages.
+    func withFields<R>(_ body: ([UInt8], UnsafeRawBufferPointer) -> R) -> R {
         var w = ByteWriter()
         switch self {
         case .hello(let h):
@@ -52,8 +88,9 @@ extension Message {
             // Only when set: a mode change alone keeps the one-byte payload of old sources.
             if let p = m.plan { w.u8(p.code) }
         case .request(let r):
-            w = ByteWriter(capacity: 8 + r.ids.count * 8 + r.images.count)
-            w.u32(UInt32(r.ids.count)); for id in r.ids { w.u64(id) }; w.raw(r.images)
+            w = ByteWriter(capacity: 4 + 8 * r.ids.count)
+            w.u32(UInt32(r.ids.count)); for id in r.ids { w.u64(id) }
+            return r.images.withUnsafeBytes { body(w.bytes, $0) }
         case .answer(let a):
             w.u8(a.plan.code); w.u32(UInt32(a.ids.count))
             for id in a.ids { w.u64(id) }
@@ -61,16 +98,16 @@ extension Message {
         case .reject(let ids):
             w.u32(UInt32(ids.count)); for id in ids { w.u64(id) }
         case .jointImages(let batch, let epoch, let count, let images):
-            w = ByteWriter(capacity: 24 + images.count)
-            w.u64(batch); w.u64(epoch); w.u32(UInt32(count)); w.raw(images)
+            w.u64(batch); w.u64(epoch); w.u32(UInt32(count))
+            return images.withUnsafeBytes { body(w.bytes, $0) }
         case .jointActivations(let batch, let layer, let values):
-            w = ByteWriter(capacity: 16 + values.count * 4)
-            w.u64(batch); w.u8(UInt8(layer)); w.floats(values)
+            Self.jointActivationsFields(batch: batch, layer: layer, floats: values.count, into: &w)
+            return values.withUnsafeBytes { body(w.bytes, $0) }
         case .jointPartial(let batch, let values):
-            w = ByteWriter(capacity: 16 + values.count * 4)
-            w.u64(batch); w.floats(values)
+            w.u64(batch); w.u32(UInt32(values.count))
+            return values.withUnsafeBytes { body(w.bytes, $0) }
         }
-        return w.bytes
+        return body(w.bytes, UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
     /// Largest batch a request or joint frame may carry: the one limit shared by the CLI's
@@ -81,6 +118,12 @@ extension Message {
 
     /// Decodes a payload of type `typeByte`; throws `WireError` naming the problem.
     public static func decode(type typeByte: UInt8, payload: [UInt8]) throws -> Message {
+        try payload.withUnsafeBytes { try decode(type: typeByte, payload: $0) }
+    }
+
+    /// The one decoder: reads the payload where it lies (a receive buffer), copying each
+    /// bulk field once into the message's array.
+    public static func decode(type typeByte: UInt8, payload: UnsafeRawBufferPointer) throws -> Message {
         guard let type = MessageType(rawValue: typeByte) else { throw WireError.unknownType(typeByte) }
         var r = ByteReader(payload, type: "\(type)")
         func count(_ what: String) throws -> Int {
@@ -169,11 +212,19 @@ extension Message {
 }
 
 extension ModelKind {
-    /// Wire code.
-    public var code: UInt8 { UInt8(ModelKind.allCases.firstIndex(of: self) ?? 0) }
+    /// Wire code, written out rather than derived from the order of the cases, so
+    /// reordering them cannot change the protocol (CodecTests pins the table).
+    public var code: UInt8 {
+        switch self {
+        case .static: return 0
+        case .dynamic: return 1
+        case .fluid: return 2
+        }
+    }
+
     public init?(code: UInt8) {
-        guard Int(code) < ModelKind.allCases.count else { return nil }
-        self = ModelKind.allCases[Int(code)]
+        guard let kind = ModelKind.allCases.first(where: { $0.code == code }) else { return nil }
+        self = kind
     }
 }
 

@@ -156,12 +156,14 @@ public enum Message: Equatable, Sendable {
     case jointPartial(batch: UInt64, values: [Float])
 }
 
-/// Message type byte on the wire.
+/// Message type byte on the wire: every value written out, so reordering or inserting a
+/// case cannot change the protocol (CodecTests pins the table).
 public enum MessageType: UInt8, CaseIterable, Sendable {
-    case hello = 1, refuse, heartbeat, plan, deployAck, setMode, request, answer, reject
-    case jointImages, jointActivations, jointPartial
+    case hello = 1, refuse = 2, heartbeat = 3, plan = 4, deployAck = 5, setMode = 6
+    case request = 7, answer = 8, reject = 9
+    case jointImages = 10, jointActivations = 11, jointPartial = 12
     /// A `request` whose batch is `standalone`.
-    case standaloneRequest
+    case standaloneRequest = 13
 }
 
 extension Message {

@@ -3,7 +3,7 @@
 extension Conv3x3Plan {
     /// input: padded [N, H+2, W+2, inStride]; output [N, H, W, outStride] written at channels
     /// outChannel..<outChannel+OC. Bias added, ReLU if `relu`.
-    public func forward(input: UnsafePointer<Float>, n: Int, output: UnsafeMutablePointer<Float>,
+    package func forward(input: UnsafePointer<Float>, n: Int, output: UnsafeMutablePointer<Float>,
                         outStride: Int, outChannel: Int = 0, relu: Bool) {
         let hw = h * w
         guard hw > 0 else { return }
@@ -24,7 +24,7 @@ extension Conv3x3Plan {
     /// `output + b·outImageStride + y·outRowStride + x·outPixelStride + outChannel + o`.
     /// Computes only the pixels a pool window keeps (floor), so conv3's dropped row and
     /// column cost nothing. max(relu(x + b)) = relu(max(x) + b): bias and ReLU after the max.
-    public func forwardPooled(input: UnsafePointer<Float>, n: Int, output: UnsafeMutablePointer<Float>,
+    package func forwardPooled(input: UnsafePointer<Float>, n: Int, output: UnsafeMutablePointer<Float>,
                               outImageStride: Int, outRowStride: Int, outPixelStride: Int, outChannel: Int = 0) {
         let ph = h / 2, pw = w / 2
         guard ph > 0 && pw > 0 else { return }

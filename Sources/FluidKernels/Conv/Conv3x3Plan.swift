@@ -7,13 +7,13 @@
 /// [OC, IC, 3, 3] tensor; column `columns.lowerBound + i` is buffer channel `icLo + i`.
 /// Output channels are processed in blocks of up to 16 (two `FloatVector`s), 8 (one) or 4
 /// (`FloatHalfVector`) lanes so that C = 4, 8, 12, 16 waste nothing or little.
-public final class Conv3x3Plan {
-    public let h: Int, w: Int
+package final class Conv3x3Plan {
+    package let h: Int, w: Int
     /// Floats per input pixel in the padded buffer.
-    public let inStride: Int
-    public let icLo: Int, icCount: Int
+    package let inStride: Int
+    package let icLo: Int, icCount: Int
     /// Output channels.
-    public let oc: Int
+    package let oc: Int
 
     struct Block {
         let lo: Int      // first output channel of the block
@@ -41,11 +41,11 @@ public final class Conv3x3Plan {
     let keptTable: UnsafeMutablePointer<Int>
     let keptBuffer: UnsafeMutablePointer<Float>
 
-    public var rowStride: Int { (w + 2) * inStride }
-    public var imageStride: Int { (h + 2) * (w + 2) * inStride }
+    package var rowStride: Int { (w + 2) * inStride }
+    package var imageStride: Int { (h + 2) * (w + 2) * inStride }
 
     /// weight [OC_total, IC_total, 3, 3] (PyTorch); bias [OC_total] or nil for zero.
-    public init(weight: UnsafePointer<Float>, weightInputs: Int, bias: UnsafePointer<Float>?,
+    package init(weight: UnsafePointer<Float>, weightInputs: Int, bias: UnsafePointer<Float>?,
                 rows: Range<Int>, columns: Range<Int>, h: Int, w: Int, inStride: Int, icLo: Int) {
         precondition(icLo >= 0 && icLo + columns.count <= inStride, "conv plan: channel range outside the pixel")
         self.h = h; self.w = w; self.inStride = inStride

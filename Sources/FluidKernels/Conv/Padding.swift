@@ -1,10 +1,10 @@
 /// Copies between compact NHWC tensors and the zero-bordered layout the conv kernels read.
-public enum Padding {
+package enum Padding {
     /// Floats in a padded [N, H+2, W+2, C] buffer.
-    @inlinable public static func paddedCount(n: Int, h: Int, w: Int, c: Int) -> Int { n * (h + 2) * (w + 2) * c }
+    @inlinable package static func paddedCount(n: Int, h: Int, w: Int, c: Int) -> Int { n * (h + 2) * (w + 2) * c }
 
     /// compact [N,H,W,C] -> padded [N,H+2,W+2,C] with a zero border (whole buffer written).
-    public static func pad(_ input: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>,
+    package static func pad(_ input: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>,
                            n: Int, h: Int, w: Int, c: Int) {
         let rowFloats = (w + 2) * c
         for b in 0..<n {

@@ -3,4 +3,4 @@
 ///
 /// Layout everywhere: compact, channels-last (NHWC); weights in PyTorch layout
 /// (conv [OC, IC, 3, 3], dense [O, F]) so that a trainer can slice them from the store.
-public enum Reference {}
+package enum Reference {}

@@ -2,7 +2,7 @@
 /// tested against. Readable first; speed does not matter here.
 extension Reference {
     /// input [N,H,W,IC]; weight [OC,IC,3,3]; bias [OC]; output [N,H,W,OC]; stride 1, pad 1; ReLU if relu
-    public static func conv3x3Forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    package static func conv3x3Forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                       bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                       n: Int, h: Int, w: Int, ic: Int, oc: Int, relu: Bool) {
         for b in 0..<n {
@@ -31,7 +31,7 @@ extension Reference {
     }
 
     /// ACCUMULATES: dWeight [OC,IC,3,3] +=, dBias [OC] += ; input [N,H,W,IC]; dOutput [N,H,W,OC]
-    public static func conv3x3BackwardWeights(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+    package static func conv3x3BackwardWeights(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
                                               dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
                                               n: Int, h: Int, w: Int, ic: Int, oc: Int) {
         for b in 0..<n {
@@ -60,7 +60,7 @@ extension Reference {
     }
 
     /// OVERWRITES dInput [N,H,W,IC] with the gradient wrt input
-    public static func conv3x3BackwardData(dOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    package static func conv3x3BackwardData(dOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                            dInput: UnsafeMutablePointer<Float>,
                                            n: Int, h: Int, w: Int, ic: Int, oc: Int) {
         dInput.update(repeating: 0, count: n * h * w * ic)
@@ -89,7 +89,7 @@ extension Reference {
     }
 
     /// gradient[i] = 0 where output[i] <= 0
-    public static func reluBackward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
+    package static func reluBackward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count where output[i] <= 0 { gradient[i] = 0 }
     }
 }

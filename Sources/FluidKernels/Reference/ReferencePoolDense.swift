@@ -7,7 +7,7 @@ import Darwin
 /// Plain scalar twins of pooling, dense, loss and argmax.
 extension Reference {
     /// input [N,H,W,C] -> output [N,H/2,W/2,C], floor (7 -> 3)
-    public static func maxPool2x2Forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    package static func maxPool2x2Forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                          n: Int, h: Int, w: Int, c: Int) {
         let oh = h / 2, ow = w / 2
         for b in 0..<n {
@@ -28,7 +28,7 @@ extension Reference {
     }
 
     /// OVERWRITES dInput [N,H,W,C]: each dOutput goes to the first max of its window (row-major), 0 elsewhere (and in floor-dropped rows/cols)
-    public static func maxPool2x2Backward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+    package static func maxPool2x2Backward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
                                           dInput: UnsafeMutablePointer<Float>, n: Int, h: Int, w: Int, c: Int) {
         dInput.update(repeating: 0, count: n * h * w * c)
         let oh = h / 2, ow = w / 2
@@ -51,7 +51,7 @@ extension Reference {
     }
 
     /// input [N,F]; weight [O,F]; bias [O]; output [N,O]
-    public static func denseForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    package static func denseForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                     bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                     n: Int, f: Int, o: Int) {
         for b in 0..<n {
@@ -64,7 +64,7 @@ extension Reference {
     }
 
     /// ACCUMULATES dWeight [O,F] += and dBias [O] += ; OVERWRITES dInput [N,F] unless nil
-    public static func denseBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    package static func denseBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                      dOutput: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
                                      dBias: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>?,
                                      n: Int, f: Int, o: Int) {
@@ -88,7 +88,7 @@ extension Reference {
     /// logits [N,O]; labels [N]; returns the mean loss; OVERWRITES dLogits [N,O] = (softmax - onehot) / N
     ///
     /// A label outside 0..<O contributes no one-hot term (callers validate labels on load).
-    public static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+    package static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                            dLogits: UnsafeMutablePointer<Float>, n: Int, o: Int) -> Float {
         guard n > 0 else { return 0 }
         var total: Double = 0
@@ -111,7 +111,7 @@ extension Reference {
     }
 
     /// index of the max of each row of [N,O] into out[N] (first max wins)
-    public static func argmax(_ values: UnsafePointer<Float>, n: Int, o: Int, into out: UnsafeMutablePointer<Int32>) {
+    package static func argmax(_ values: UnsafePointer<Float>, n: Int, o: Int, into out: UnsafeMutablePointer<Int32>) {
         for b in 0..<n {
             var best = 0
             for j in 1..<max(o, 1) where values[b * o + j] > values[b * o + best] { best = j }

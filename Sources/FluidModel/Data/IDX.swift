@@ -1,9 +1,9 @@
 import Foundation
 
 /// An IDX file could not be used; `description` names the file and the problem.
-public struct IDXError: Error, CustomStringConvertible, Equatable {
+package struct IDXError: Error, CustomStringConvertible, Equatable {
     /// What is wrong, one case per check so that callers and tests can tell them apart.
-    public enum Problem: Equatable, Sendable {
+    package enum Problem: Equatable, Sendable {
         /// None of the candidate file names exists (the names tried).
         case notFound([String])
         /// The OS refused to read it.
@@ -28,10 +28,10 @@ public struct IDXError: Error, CustomStringConvertible, Equatable {
         case checksumMismatch(found: String, expected: String)
     }
 
-    public let path: String
-    public let problem: Problem
+    package let path: String
+    package let problem: Problem
 
-    public init(path: String, problem: Problem) {
+    package init(path: String, problem: Problem) {
         self.path = path
         self.problem = problem
     }
@@ -68,11 +68,11 @@ private func hex8(_ v: UInt32) -> String {
 }
 
 /// An unsigned-byte IDX array: `dims` (outermost first) and `values`, row-major.
-public struct IDXArray: Equatable, Sendable {
-    public var dims: [Int]
-    public var values: [UInt8]
+package struct IDXArray: Equatable, Sendable {
+    package var dims: [Int]
+    package var values: [UInt8]
 
-    public init(dims: [Int], values: [UInt8]) {
+    package init(dims: [Int], values: [UInt8]) {
         self.dims = dims
         self.values = values
     }
@@ -82,14 +82,14 @@ public struct IDXArray: Equatable, Sendable {
 /// UInt32 sizes, then the values. Only dtype 0x08 (unsigned byte) is used by MNIST.
 public enum IDX {
     /// dtype byte of unsigned 8-bit values.
-    public static let ubyte: UInt8 = 0x08
+    package static let ubyte: UInt8 = 0x08
     /// Magic of a label file (1 dimension) and of an image file (3 dimensions).
-    public static let labelsMagic: UInt32 = 0x0000_0801
-    public static let imagesMagic: UInt32 = 0x0000_0803
+    package static let labelsMagic: UInt32 = 0x0000_0801
+    package static let imagesMagic: UInt32 = 0x0000_0803
 
     /// Reads a file's bytes, gunzipping when they start with the gzip magic
     /// (the name is not trusted: a `.gz` name on raw bytes still reads).
-    public static func readBytes(path: String) throws -> [UInt8] {
+    package static func readBytes(path: String) throws -> [UInt8] {
         let raw: [UInt8]
         do {
             raw = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -106,7 +106,7 @@ public enum IDX {
 
     /// Parses IDX bytes with `dimensionCount` dimensions; `path` only names the file in errors.
     /// Checks magic, dtype and that the length is exactly header + ∏ dims.
-    public static func parse(_ bytes: [UInt8], dimensionCount: Int, path: String) throws -> IDXArray {
+    package static func parse(_ bytes: [UInt8], dimensionCount: Int, path: String) throws -> IDXArray {
         let headerSize = 4 + 4 * dimensionCount
         guard bytes.count >= 4 else { throw IDXError(path: path, problem: .truncatedHeader(size: bytes.count)) }
         let magic = readBE32(bytes, at: 0)
@@ -138,7 +138,7 @@ public enum IDX {
     }
 
     /// Reads an image file: [N, rows, cols] unsigned bytes; checks rows × cols when given.
-    public static func readImages(path: String, rows: Int? = CNN.imageSide, cols: Int? = CNN.imageSide) throws -> IDXArray {
+    package static func readImages(path: String, rows: Int? = CNN.imageSide, cols: Int? = CNN.imageSide) throws -> IDXArray {
         let a = try parse(readBytes(path: path), dimensionCount: 3, path: path)
         if let rows, let cols, a.dims[1] != rows || a.dims[2] != cols {
             throw IDXError(path: path, problem: .wrongDimensions(found: Array(a.dims[1...]), expected: [rows, cols]))
@@ -147,13 +147,13 @@ public enum IDX {
     }
 
     /// Reads a label file: [N] unsigned bytes.
-    public static func readLabels(path: String) throws -> IDXArray {
+    package static func readLabels(path: String) throws -> IDXArray {
         try parse(readBytes(path: path), dimensionCount: 1, path: path)
     }
 
     /// Encodes an unsigned-byte IDX array (for tests and tools); the caller keeps
     /// `values.count == ∏ dims`.
-    public static func encode(_ array: IDXArray) -> [UInt8] {
+    package static func encode(_ array: IDXArray) -> [UInt8] {
         var out: [UInt8] = [0, 0, ubyte, UInt8(truncatingIfNeeded: array.dims.count)]
         for d in array.dims {
             let v = UInt32(truncatingIfNeeded: d)

@@ -6,7 +6,7 @@ import Foundation
 /// background), labels [N] in 0…9.
 public struct MNISTSet: Sendable {
     public var images: [UInt8]
-    public var labels: [UInt8]
+    package var labels: [UInt8]
     public var count: Int { labels.count }
 
     public init(images: [UInt8], labels: [UInt8]) {
@@ -15,12 +15,12 @@ public struct MNISTSet: Sendable {
     }
 
     /// Pixels of image `i`, `CNN.imagePixels` bytes.
-    public func image(_ i: Int) -> ArraySlice<UInt8> {
+    package func image(_ i: Int) -> ArraySlice<UInt8> {
         images[i * CNN.imagePixels ..< (i + 1) * CNN.imagePixels]
     }
 
     /// Images `range` as the network's input, value = pixel / 255: [range.count, side, side, 1].
-    public func floatImages(_ range: Range<Int>) -> [Float] {
+    package func floatImages(_ range: Range<Int>) -> [Float] {
         images[range.lowerBound * CNN.imagePixels ..< range.upperBound * CNN.imagePixels]
             .map { Float($0) * (1 / 255) }
     }
@@ -32,14 +32,14 @@ public enum MNIST {
         case train, test
 
         /// Raw file names (LeCun's), without `.gz`.
-        public var imagesFile: String { self == .train ? "train-images-idx3-ubyte" : "t10k-images-idx3-ubyte" }
-        public var labelsFile: String { self == .train ? "train-labels-idx1-ubyte" : "t10k-labels-idx1-ubyte" }
+        package var imagesFile: String { self == .train ? "train-images-idx3-ubyte" : "t10k-images-idx3-ubyte" }
+        package var labelsFile: String { self == .train ? "train-labels-idx1-ubyte" : "t10k-labels-idx1-ubyte" }
         /// Items in the real split.
-        public var expectedCount: Int { self == .train ? 60_000 : 10_000 }
+        package var expectedCount: Int { self == .train ? 60_000 : 10_000 }
     }
 
     /// SHA-256 of the four RAW (uncompressed) files, docs/data.md.
-    public static let rawSHA256: [String: String] = [
+    package static let rawSHA256: [String: String] = [
         "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
         "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
         "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
@@ -57,7 +57,7 @@ public enum MNIST {
     }
 
     /// The file for raw name `name` in `directory`: `name` if present, else `name.gz`.
-    public static func locate(_ name: String, in directory: String) throws -> String {
+    package static func locate(_ name: String, in directory: String) throws -> String {
         let candidates = [name, name + ".gz"].map { (directory as NSString).appendingPathComponent($0) }
         if let found = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) {
             return found
@@ -126,7 +126,7 @@ public enum MNIST {
     }
 
     /// True when `directory` holds all four files (raw or `.gz`); does not read them.
-    public static func hasAllFiles(_ directory: String) -> Bool {
+    package static func hasAllFiles(_ directory: String) -> Bool {
         Split.allCases.allSatisfy { split in
             [split.imagesFile, split.labelsFile].allSatisfy { (try? locate($0, in: directory)) != nil }
         }

@@ -6,7 +6,7 @@ import Foundation
 /// result is a count of right answers, so it does not depend on the number of threads.
 public enum Evaluator {
     /// Images per forward call.
-    public static let chunk = 100
+    package static let chunk = 100
 
     /// Fraction of the first `limit` images (all by default) that `subnet` classifies right.
     public static func accuracy(of weights: CNNWeights, subnet: Subnet, on set: MNISTSet,

@@ -15,9 +15,9 @@ public struct ModelFile: Sendable {
     public var connectivity: Connectivity
 
     /// Version of the weight-file layout, independent of the package version.
-    public static let formatVersion = "1"
+    package static let formatVersion = "1"
     /// Channel widths of the nested sub-networks (`widths` metadata).
-    public static let widths = "4,8,12,16"
+    package static let widths = "4,8,12,16"
 
     /// A new file; `metadata` may carry extra keys (recipe, accuracy); the required keys
     /// are set from the arguments and win over `metadata`.

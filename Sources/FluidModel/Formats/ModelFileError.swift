@@ -1,8 +1,8 @@
 /// A weight file is valid safetensors but not a usable Fluid model; `description` names the file.
-public typealias ModelFileError = FileError<ModelFileProblem>
+package typealias ModelFileError = FileError<ModelFileProblem>
 
 /// One case per check of a Fluid weight file beyond the safetensors format.
-public enum ModelFileProblem: FileProblem {
+package enum ModelFileProblem: FileProblem {
     case missingFormatVersion
     case unsupportedFormatVersion(String)
     case missingMetadata(String)
@@ -14,7 +14,7 @@ public enum ModelFileProblem: FileProblem {
     case notTriangular(String)
     case inconsistent(String)
 
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .missingFormatVersion:
             return "no format_version in __metadata__: not a Fluid weight file (write it with `fluid train`)"

@@ -7,7 +7,7 @@ extension Safetensors {
     /// file, header over 100 MB, header not a JSON object of the right form, unknown dtype,
     /// data_offsets that disagree with shape × dtype, offsets reversed or past the data,
     /// a data section cut short, overlapping tensors, and bytes that belong to no tensor.
-    public static func parse(_ bytes: [UInt8], path: String) throws -> Safetensors {
+    package static func parse(_ bytes: [UInt8], path: String) throws -> Safetensors {
         func fail(_ p: SafetensorsError.Problem) -> SafetensorsError { SafetensorsError(path: path, problem: p) }
 
         guard bytes.count >= 8 else { throw fail(.truncated(size: bytes.count, needed: 8)) }

@@ -1,19 +1,19 @@
 import Foundation
 
 /// One tensor of a safetensors file: dtype name, shape and raw little-endian bytes.
-public struct SafetensorsTensor: Equatable, Sendable {
-    public var dtype: String
-    public var shape: [Int]
-    public var data: [UInt8]
+package struct SafetensorsTensor: Equatable, Sendable {
+    package var dtype: String
+    package var shape: [Int]
+    package var data: [UInt8]
 
-    public init(dtype: String, shape: [Int], data: [UInt8]) {
+    package init(dtype: String, shape: [Int], data: [UInt8]) {
         self.dtype = dtype
         self.shape = shape
         self.data = data
     }
 
     /// An F32 tensor from values (stored little-endian whatever the host).
-    public init(f32 values: [Float], shape: [Int]) {
+    package init(f32 values: [Float], shape: [Int]) {
         var bytes = [UInt8](repeating: 0, count: values.count * 4)
         bytes.withUnsafeMutableBytes { raw in
             for (i, v) in values.enumerated() {
@@ -24,11 +24,11 @@ public struct SafetensorsTensor: Equatable, Sendable {
     }
 
     /// Element count, ∏ shape (1 for a scalar).
-    public var elementCount: Int { shape.reduce(1, *) }
+    package var elementCount: Int { shape.reduce(1, *) }
 
     /// The values as Float; refuses any dtype but F32 and any NaN or ±Inf.
     /// `name` and `path` only label errors.
-    public func f32Values(name: String, path: String) throws -> [Float] {
+    package func f32Values(name: String, path: String) throws -> [Float] {
         guard dtype == "F32" else {
             let problem: SafetensorsError.Problem = Safetensors.dtypeSizes[dtype] == nil
                 ? .unknownDType(tensor: name, dtype: dtype) : .unsupportedDType(tensor: name, dtype: dtype)
@@ -56,13 +56,13 @@ public struct SafetensorsTensor: Equatable, Sendable {
 /// The reader validates the layout strictly (every byte of the data section belongs to
 /// exactly one tensor, as the reference implementation demands); values are decoded and
 /// checked for NaN/Inf only when asked for (`SafetensorsTensor.f32Values`).
-public struct Safetensors: Equatable, Sendable {
+package struct Safetensors: Equatable, Sendable {
     /// Tensors in data order (the order the writer lays them out).
-    public var tensors: [(name: String, tensor: SafetensorsTensor)]
+    package var tensors: [(name: String, tensor: SafetensorsTensor)]
     /// The `__metadata__` string → string map.
-    public var metadata: [String: String]
+    package var metadata: [String: String]
 
-    public init(tensors: [(name: String, tensor: SafetensorsTensor)] = [], metadata: [String: String] = [:]) {
+    package init(tensors: [(name: String, tensor: SafetensorsTensor)] = [], metadata: [String: String] = [:]) {
         self.tensors = tensors
         self.metadata = metadata
     }
@@ -72,13 +72,13 @@ public struct Safetensors: Equatable, Sendable {
             && zip(a.tensors, b.tensors).allSatisfy { $0.name == $1.name && $0.tensor == $1.tensor }
     }
 
-    public subscript(name: String) -> SafetensorsTensor? {
+    package subscript(name: String) -> SafetensorsTensor? {
         tensors.first { $0.name == name }?.tensor
     }
 
     /// Bytes per element of every dtype the format defines (sub-byte F4/F6 types are not listed
     /// and read as unknown).
-    public static let dtypeSizes: [String: Int] = [
+    package static let dtypeSizes: [String: Int] = [
         "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "F8_E8M0": 1,
         "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
         "I32": 4, "U32": 4, "F32": 4,
@@ -86,10 +86,10 @@ public struct Safetensors: Equatable, Sendable {
     ]
 
     /// Header size limit of the reference implementation.
-    public static let maxHeaderLength: UInt64 = 100_000_000
+    package static let maxHeaderLength: UInt64 = 100_000_000
 
     /// Reads and validates a file.
-    public static func read(path: String) throws -> Safetensors {
+    package static func read(path: String) throws -> Safetensors {
         let bytes: [UInt8]
         do {
             bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -100,7 +100,7 @@ public struct Safetensors: Equatable, Sendable {
     }
 
     /// Writes the file atomically (temp file + rename, so a crash never leaves half a file).
-    public func write(path: String) throws {
+    package func write(path: String) throws {
         let bytes = try encode(path: path)
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)

@@ -1,8 +1,8 @@
 /// A safetensors file could not be read or written; `description` names the file and the problem.
-public typealias SafetensorsError = FileError<SafetensorsProblem>
+package typealias SafetensorsError = FileError<SafetensorsProblem>
 
 /// One case per check of the safetensors format (reader and writer).
-public enum SafetensorsProblem: FileProblem {
+package enum SafetensorsProblem: FileProblem {
     case unreadable(String)
     case unwritable(String)
     /// Shorter than the 8-byte header length, or the data section ends before the tensors do.
@@ -34,7 +34,7 @@ public enum SafetensorsProblem: FileProblem {
     /// Asked for a tensor the file does not have.
     case missingTensor(String)
 
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .unreadable(let why): return "cannot read file: \(why)"
         case .unwritable(let why): return "cannot write file: \(why)"

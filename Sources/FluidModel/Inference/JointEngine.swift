@@ -10,68 +10,53 @@ import FluidKernels
 ///     beginBatch(images:count:)
 ///     for l in 1...3 {
 ///         computeLayer(l)
-///         if l < 3 && peer.needsPeerActivations(after: l) { send packOwnActivations(after: l, toBytes:) }
-///         if l < 3 && needsPeerActivations(after: l)      { setPeerActivations(after: l, from: received) }
+///         if peer needs them (JointSplit.needsPeerActivations) { send packOwnActivations(after: l, toBytes:) }
+///         if needsPeerActivations(after: l)                   { setPeerActivations(after: l, from: received) }
 ///     }
-///     partialLogits(into:)  -> send to / combine with the peer's: JointEngine.combine(...)
+///     partialLogits(into:)  -> the Worker sends it; the Master: JointEngine.combine(...)
 ///
-/// Whether a device needs the peer's channels after layer l is derived from the weights it
-/// holds: true iff its rows of layer l+1 have a nonzero weight on a peer channel. With
-/// group-triangular weights the Master never needs the Worker (one-way stream); dense
-/// weights need both ways. conv3's output is never exchanged: fc is split by features.
+/// Which activations cross is `JointSplit`'s pure query on the weights' zero blocks.
 ///
 /// An engine owns its scratch buffers: use it from one thread at a time (make one engine
 /// per thread or per in-flight batch: a SubnetEngine is ~20 KB, a JointEngine ~2 MB at maxBatch 64).
-public final class JointEngine {
-    public let role: Role
-    public let subnet: Subnet
-    public let maxBatch: Int
+package final class JointEngine {
+    package let role: Role
+    package let subnet: Subnet
+    package let maxBatch: Int
     /// Output channels this device computes (absolute channel numbers).
-    public let ownChannels: Range<Int>
+    package let ownChannels: Range<Int>
     /// Channels of the subnet the peer computes (absolute).
-    public let peerChannels: Range<Int>
+    package let peerChannels: Range<Int>
     /// Images of the current batch.
-    public private(set) var count = 0
+    package private(set) var count = 0
 
     let width: Int, ownLo: Int, peerLo: Int
     let conv1: Conv3x3Plan, conv2: Conv3x3Plan, conv3: Conv3x3Plan
     let fc: FCPlan
-    let needsPeer: [Bool] // index l = 1, 2 (0 and 3 unused, false)
+    /// needsPeer[l - 1]: this device reads the peer's channels after layer l (1, 2).
+    let needsPeer: [Bool]
     /// The padded input of conv1 [N, paddedSide², 1]; the padded inputs of conv2 and conv3
     /// at the subnet's width, [N, paddedSide², s], where both sides' channels meet; own
     /// features [N, fc side², own].
     let input: UnsafeMutablePointer<Float>
     let act1: UnsafeMutablePointer<Float>, act2: UnsafeMutablePointer<Float>
     let features: UnsafeMutablePointer<Float>
-    /// The peer's channels as received off the wire, [N, side, side, peer] at the largest
-    /// exchanged side (after layer 1), before they are spread into act1 / act2.
-    let staging: UnsafeMutablePointer<Float>
-    /// Floats `staging` holds.
-    let stagingCount: Int
 
-    public init(weights: CNNWeights, role: Role, subnet: Subnet, maxBatch: Int) {
+    package init(weights: CNNWeights, role: Role, subnet: Subnet, maxBatch: Int) {
         self.role = role
         self.subnet = subnet
         self.maxBatch = max(1, maxBatch)
         let s = subnet.channels
-        let owned = role.ownedChannels
-        let own = max(s.lowerBound, owned.lowerBound)..<max(max(s.lowerBound, owned.lowerBound), min(s.upperBound, owned.upperBound))
-        // The peer's part of the subnet is what is left: a prefix or suffix of it.
-        let peer = own.isEmpty ? s : (own.lowerBound == s.lowerBound ? own.upperBound..<s.upperBound : s.lowerBound..<own.lowerBound)
+        let split = JointSplit(role: role, subnet: subnet)
+        let own = split.own
         ownChannels = own
-        peerChannels = peer
+        peerChannels = split.peer
         width = s.count
         ownLo = own.lowerBound - s.lowerBound
-        peerLo = peer.lowerBound - s.lowerBound
+        peerLo = split.peer.lowerBound - s.lowerBound
 
-        // Does any held row of conv(l+1) read a peer channel?
-        func readsPeer(_ w: [Float]) -> Bool {
-            let c = CNN.fullWidth, taps = ConvLayer.taps
-            for o in own { for i in peer { for k in 0..<taps where w[(o * c + i) * taps + k] != 0 { return true } } }
-            return false
-        }
-        let peer2 = readsPeer(weights.conv2Weight), peer3 = readsPeer(weights.conv3Weight)
-        needsPeer = [false, peer2, peer3, false]
+        needsPeer = split.peerActivationNeeds(in: weights)
+        let peer2 = needsPeer[0], peer3 = needsPeer[1]
         // Columns read: the whole subnet if a peer column matters, else own only.
         let cols2 = peer2 ? s : own, cols3 = peer3 ? s : own
         let lo2 = cols2.lowerBound - s.lowerBound, lo3 = cols3.lowerBound - s.lowerBound
@@ -95,29 +80,27 @@ public final class JointEngine {
         act1 = zeroed(n * CNN.conv2.paddedPixels * s.count)
         act2 = zeroed(n * CNN.conv3.paddedPixels * s.count)
         features = zeroed(n * CNN.fc.inputs(width: own.count))
-        stagingCount = max(1, n * CNN.conv2.pixels * max(own.count, peer.count))
-        staging = zeroed(stagingCount)
     }
 
     deinit {
         input.deallocate(); act1.deallocate(); act2.deallocate()
-        features.deallocate(); staging.deallocate()
+        features.deallocate()
     }
 
     /// True iff this device's rows of layer l+1 read the peer's channels after layer l
     /// (so it must receive them before `computeLayer(l + 1)`). Always false for l = 3.
-    public func needsPeerActivations(after l: Int) -> Bool {
-        (1...2).contains(l) ? needsPeer[l] : false
+    package func needsPeerActivations(after l: Int) -> Bool {
+        JointSplit.exchangedLayers.contains(l) ? needsPeer[l - 1] : false
     }
 
     /// Floats of one side's activations after layer l for the current batch.
-    public func activationCount(after l: Int, channels: Int) -> Int {
+    package func activationCount(after l: Int, channels: Int) -> Int {
         guard (1...3).contains(l) else { return 0 }
         return count * CNN.sides[l] * CNN.sides[l] * channels
     }
 
     /// Starts a batch: images [N, imagePixels] bytes, N ≤ maxBatch.
-    public func beginBatch(images: UnsafePointer<UInt8>, count: Int) throws {
+    package func beginBatch(images: UnsafePointer<UInt8>, count: Int) throws {
         guard count >= 0 && count <= maxBatch else { throw JointEngineError.batchTooLarge(count, max: maxBatch) }
         self.count = count
         let stride = CNN.conv1.paddedPixels * CNN.imageChannels
@@ -132,7 +115,7 @@ public final class JointEngine {
 
     /// conv + bias + ReLU + pool of layer l (1…3) for the own channels, reading own (and,
     /// if needed, the peer's already set) channels of layer l − 1.
-    public func computeLayer(_ l: Int) {
+    package func computeLayer(_ l: Int) {
         let s = width, n = count, pad = ConvLayer.padding
         switch l {
         case 1, 2:
@@ -151,21 +134,11 @@ public final class JointEngine {
         }
     }
 
-    /// The same as a new array, packed straight into it (no staging copy): what a node
-    /// hands to its wire encoder. Empty for l outside 1…2.
-    public func ownActivationArray(after l: Int) -> [Float] {
-        guard l == 1 || l == 2 else { return [] }
-        let n = activationCount(after: l, channels: ownChannels.count)
-        return [Float](unsafeUninitializedCapacity: n) { dst, done in
-            done = dst.baseAddress.map { pack(after: l, into: $0) } ?? 0
-        }
-    }
-
     /// The own channels after layer l (1 or 2), packed [N, side, side, own] as raw float32
     /// bytes (native = little-endian, as on the wire) at `out`, which may be unaligned: a
     /// node packs straight into its outgoing frame. Returns the bytes written
     /// (`activationCount(after: l, channels: ownChannels.count) * 4`), 0 for l outside 1…2.
-    public func packOwnActivations(after l: Int, toBytes out: UnsafeMutableRawPointer) -> Int {
+    package func packOwnActivations(after l: Int, toBytes out: UnsafeMutableRawPointer) -> Int {
         guard l == 1 || l == 2 else { return 0 }
         let f = ownChannels.count
         let (map, padSide) = exchangeMap(after: l)
@@ -187,11 +160,6 @@ public final class JointEngine {
         return k
     }
 
-    /// Packs the own channels after layer l (1 or 2) into `out` [N, side, side, own]; returns the floats written.
-    private func pack(after l: Int, into out: UnsafeMutablePointer<Float>) -> Int {
-        packOwnActivations(after: l, toBytes: UnsafeMutableRawPointer(out)) / MemoryLayout<Float>.size
-    }
-
     /// One pixel's channels: 8 floats (each side of `100`) as one SIMD move, because a
     /// memmove call per pixel costs as much as the rest of the exchange.
     @inline(__always)
@@ -204,7 +172,7 @@ public final class JointEngine {
     }
 
     /// Stores the peer's channels after layer l (1 or 2), packed [N, side, side, peer].
-    public func setPeerActivations(after l: Int, from values: UnsafeBufferPointer<Float>) throws {
+    package func setPeerActivations(after l: Int, from values: UnsafeBufferPointer<Float>) throws {
         guard l == 1 || l == 2 else { throw JointEngineError.noExchange(layer: l) }
         let p = peerChannels.count
         let expected = activationCount(after: l, channels: p)
@@ -225,47 +193,40 @@ public final class JointEngine {
         }
     }
 
-    /// Same from raw bytes off the wire (little-endian float32, any alignment).
-    public func setPeerActivations(after l: Int, from bytes: UnsafeRawBufferPointer) throws {
-        guard bytes.count % 4 == 0 else {
-            throw JointEngineError.peerActivationSize(layer: l, expected: activationCount(after: l, channels: peerChannels.count),
-                                                      got: bytes.count / 4)
-        }
-        let n = bytes.count / 4
-        guard n <= stagingCount else {
-            throw JointEngineError.peerActivationSize(layer: l, expected: activationCount(after: l, channels: peerChannels.count), got: n)
-        }
-        if n > 0, let src = bytes.baseAddress {
-            UnsafeMutableRawPointer(staging).copyMemory(from: src, byteCount: n * 4)
-            #if _endian(big)
-            for i in 0..<n { staging[i] = Float(bitPattern: UInt32(littleEndian: staging[i].bitPattern)) }
-            #endif
-        }
-        try setPeerActivations(after: l, from: UnsafeBufferPointer(start: staging, count: n))
-    }
-
     /// partial logits [N, classes] = own features · own fc columns (no bias) after `computeLayer(3)`.
-    public func partialLogits(into out: UnsafeMutablePointer<Float>) {
+    package func partialLogits(into out: UnsafeMutablePointer<Float>) {
         let f = CNN.fc.inputs(width: ownChannels.count)
         for b in 0..<count { fc.apply(features + b * f, initial: nil, into: out + b * CNN.classes) }
     }
 
-    /// logits [N, classes] = master partial + worker partial + fc bias [classes].
-    public static func combine(master: UnsafePointer<Float>, worker: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                               count: Int, into out: UnsafeMutablePointer<Float>) {
-        for b in 0..<count {
-            for k in 0..<CNN.classes {
-                let i = b * CNN.classes + k
-                out[i] = (master[i] + worker[i]) + bias[k]
+    /// The Master's last step of a joint batch: logits [N, classes] = (master partial +
+    /// worker partial) + fc bias [classes], and each image's class (the first maximum, as
+    /// `SubnetEngine.predict`). Partials of different or ragged sizes, or a bias that is not
+    /// one per class, are refused: the worker's partial comes off the wire.
+    package static func combine(master: [Float], worker: [Float], bias: [Float]) throws -> (logits: [Float], labels: [Int8]) {
+        let classes = CNN.classes
+        guard master.count == worker.count, master.count % classes == 0, bias.count == classes else {
+            throw JointEngineError.partialSize(master: master.count, worker: worker.count, bias: bias.count)
+        }
+        let n = master.count / classes
+        var logits = [Float](repeating: 0, count: master.count)
+        for b in 0..<n {
+            for k in 0..<classes {
+                let i = b * classes + k
+                logits[i] = (master[i] + worker[i]) + bias[k]
             }
         }
+        var best = [Int32](repeating: 0, count: n)
+        Kernels.argmax(logits, n: n, o: classes, into: &best)
+        return (logits, best.map { Int8($0) })
     }
 }
 
-public enum JointEngineError: Error, CustomStringConvertible, Equatable {
+package enum JointEngineError: Error, CustomStringConvertible, Equatable {
     case batchTooLarge(Int, max: Int)
     case peerActivationSize(layer: Int, expected: Int, got: Int)
     case noExchange(layer: Int)
+    case partialSize(master: Int, worker: Int, bias: Int)
 
     public var description: String {
         switch self {
@@ -273,6 +234,8 @@ public enum JointEngineError: Error, CustomStringConvertible, Equatable {
         case .peerActivationSize(let l, let e, let g):
             return "joint engine: peer activations after layer \(l) have \(g) floats, expected \(e)"
         case .noExchange(let l): return "joint engine: no activations are exchanged after layer \(l)"
+        case .partialSize(let m, let w, let b):
+            return "joint engine: cannot combine partial logits of \(m) and \(w) floats with \(b) biases (\(CNN.classes) per image)"
         }
     }
 }

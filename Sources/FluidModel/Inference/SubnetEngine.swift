@@ -10,9 +10,9 @@ import FluidKernels
 ///
 /// An engine owns its scratch buffers: use it from one thread at a time (make one engine
 /// per thread or per in-flight batch: a SubnetEngine is ~20 KB, a JointEngine ~2 MB at maxBatch 64).
-public final class SubnetEngine {
-    public let subnet: Subnet
-    public let maxBatch: Int
+package final class SubnetEngine {
+    package let subnet: Subnet
+    package let maxBatch: Int
     let conv1: Conv3x3Plan, conv2: Conv3x3Plan, conv3: Conv3x3Plan
     let fc: FCPlan
     let fcBias: UnsafeMutablePointer<Float>
@@ -22,7 +22,7 @@ public final class SubnetEngine {
     let features: UnsafeMutablePointer<Float>
     let logitScratch: UnsafeMutablePointer<Float>
 
-    public init(weights: CNNWeights, subnet: Subnet, maxBatch: Int) {
+    package init(weights: CNNWeights, subnet: Subnet, maxBatch: Int) {
         self.subnet = subnet
         self.maxBatch = max(1, maxBatch)
         let s = subnet.width, ch = subnet.channels
@@ -55,7 +55,7 @@ public final class SubnetEngine {
 
     /// images [N, imagePixels] bytes (value = byte / 255) -> logits [N, classes]. Any N ≥ 0
     /// works; `maxBatch` only sizes the scratch of `predict`.
-    public func logits(images: UnsafePointer<UInt8>, count: Int, into logits: UnsafeMutablePointer<Float>) {
+    package func logits(images: UnsafePointer<UInt8>, count: Int, into logits: UnsafeMutablePointer<Float>) {
         let s = subnet.width
         // Each pooled map goes straight into the interior of the next layer's padded input.
         let side2 = CNN.conv2.paddedSide, side3 = CNN.conv3.paddedSide, pad = ConvLayer.padding
@@ -74,7 +74,7 @@ public final class SubnetEngine {
     }
 
     /// images [N, imagePixels] bytes -> predicted class [N] (first max of the logits).
-    public func predict(images: UnsafePointer<UInt8>, count: Int, into labels: UnsafeMutablePointer<Int32>) {
+    package func predict(images: UnsafePointer<UInt8>, count: Int, into labels: UnsafeMutablePointer<Int32>) {
         var done = 0
         while done < count {
             let k = min(maxBatch, count - done)

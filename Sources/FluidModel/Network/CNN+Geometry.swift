@@ -12,79 +12,79 @@
 /// network is width `CNN.fullWidth`.
 
 /// One conv 3×3 (stride 1, pad 1) + ReLU + 2×2 max-pool (floor) layer.
-public struct ConvLayer: Sendable, Equatable {
+package struct ConvLayer: Sendable, Equatable {
     /// 1, 2, 3: the layer's number in the tensor names (`conv1.weight` …).
-    public let number: Int
+    package let number: Int
     /// Side of the (square) input and conv output map.
-    public let side: Int
+    package let side: Int
     /// True for conv1, whose input is the image's channel whatever the sub-network's width.
-    public let readsImage: Bool
+    package let readsImage: Bool
 
-    public static let kernelSide = 3
+    package static let kernelSide = 3
     /// Weights of one (output, input) channel pair: 3 × 3.
-    public static let taps = kernelSide * kernelSide
+    package static let taps = kernelSide * kernelSide
     /// Zero border on each side of the input, so the output keeps the input's side.
-    public static let padding = (kernelSide - 1) / 2
+    package static let padding = (kernelSide - 1) / 2
     /// Side of a max-pool window (and its stride).
-    public static let poolSide = 2
+    package static let poolSide = 2
 
-    public var name: String { "conv\(number)" }
-    public var pixels: Int { side * side }
+    package var name: String { "conv\(number)" }
+    package var pixels: Int { side * side }
     /// Side of the zero-bordered input buffer the packed kernels read.
-    public var paddedSide: Int { side + 2 * Self.padding }
-    public var paddedPixels: Int { paddedSide * paddedSide }
+    package var paddedSide: Int { side + 2 * Self.padding }
+    package var paddedPixels: Int { paddedSide * paddedSide }
     /// Side after the 2 × 2 max-pool (floor: conv3's last row and column are dropped).
-    public var pooledSide: Int { side / Self.poolSide }
-    public var pooledPixels: Int { pooledSide * pooledSide }
+    package var pooledSide: Int { side / Self.poolSide }
+    package var pooledPixels: Int { pooledSide * pooledSide }
 
     /// Input channels of a sub-network of width `s`.
-    public func inputs(width s: Int) -> Int { readsImage ? CNN.imageChannels : s }
+    package func inputs(width s: Int) -> Int { readsImage ? CNN.imageChannels : s }
     /// Weights of one output channel (one row of the weight tensor) at width `s`.
-    public func rowWeights(width s: Int) -> Int { inputs(width: s) * Self.taps }
+    package func rowWeights(width s: Int) -> Int { inputs(width: s) * Self.taps }
     /// Values of the weight tensor [s, inputs, 3, 3] at width `s`.
-    public func weightCount(width s: Int) -> Int { s * rowWeights(width: s) }
+    package func weightCount(width s: Int) -> Int { s * rowWeights(width: s) }
     /// The full weight tensor's shape as in the weight file, [OC, IC, 3, 3].
-    public var weightShape: [Int] {
+    package var weightShape: [Int] {
         [CNN.fullWidth, inputs(width: CNN.fullWidth), Self.kernelSide, Self.kernelSide]
     }
     /// Multiply-accumulates per image at width `s`.
-    public func macs(width s: Int) -> Int { pixels * weightCount(width: s) }
+    package func macs(width s: Int) -> Int { pixels * weightCount(width: s) }
 }
 
 /// The fully connected layer: the pooled conv3 map, flattened, to the class logits.
-public struct FCLayer: Sendable, Equatable {
+package struct FCLayer: Sendable, Equatable {
     /// Side of the pooled conv3 map it reads.
-    public let side: Int
-    public let outputs: Int
+    package let side: Int
+    package let outputs: Int
 
     /// Features per channel (3 × 3). The file's fc weight orders features channel-major
     /// (PyTorch's NCHW flatten: c · featuresPerChannel + y · side + x).
-    public var featuresPerChannel: Int { side * side }
+    package var featuresPerChannel: Int { side * side }
     /// Features of a sub-network of width `s`.
-    public func inputs(width s: Int) -> Int { s * featuresPerChannel }
-    public func weightCount(width s: Int) -> Int { outputs * inputs(width: s) }
+    package func inputs(width s: Int) -> Int { s * featuresPerChannel }
+    package func weightCount(width s: Int) -> Int { outputs * inputs(width: s) }
     /// The full weight tensor's shape as in the weight file, [classes, features].
-    public var weightShape: [Int] { [outputs, inputs(width: CNN.fullWidth)] }
-    public func macs(width s: Int) -> Int { weightCount(width: s) }
+    package var weightShape: [Int] { [outputs, inputs(width: CNN.fullWidth)] }
+    package func macs(width s: Int) -> Int { weightCount(width: s) }
 }
 
 extension CNN {
-    public static let imagePixels = imageSide * imageSide
-    public static let conv1 = ConvLayer(number: 1, side: imageSide, readsImage: true)
-    public static let conv2 = ConvLayer(number: 2, side: conv1.pooledSide, readsImage: false)
-    public static let conv3 = ConvLayer(number: 3, side: conv2.pooledSide, readsImage: false)
-    public static let convs = [conv1, conv2, conv3]
-    public static let fc = FCLayer(side: conv3.pooledSide, outputs: classes)
+    package static let imagePixels = imageSide * imageSide
+    package static let conv1 = ConvLayer(number: 1, side: imageSide, readsImage: true)
+    package static let conv2 = ConvLayer(number: 2, side: conv1.pooledSide, readsImage: false)
+    package static let conv3 = ConvLayer(number: 3, side: conv2.pooledSide, readsImage: false)
+    package static let convs = [conv1, conv2, conv3]
+    package static let fc = FCLayer(side: conv3.pooledSide, outputs: classes)
 
     /// Spatial side after each conv + pool, index l = layer (0: the image): 28, 14, 7, 3.
-    public static let sides = [imageSide] + convs.map(\.pooledSide)
+    package static let sides = [imageSide] + convs.map(\.pooledSide)
     /// fc features per channel (3 × 3).
-    public static let featuresPerChannel = fc.featuresPerChannel
+    package static let featuresPerChannel = fc.featuresPerChannel
     /// fc features of the full network (144).
-    public static let fcInputs = fc.inputs(width: fullWidth)
+    package static let fcInputs = fc.inputs(width: fullWidth)
 
     /// Multiply-accumulates per image for a sub-network of width `c` (2205·C² + 7146·C).
-    public static func macsPerImage(width c: Int) -> Int {
+    package static func macsPerImage(width c: Int) -> Int {
         convs.reduce(0) { $0 + $1.macs(width: c) } + fc.macs(width: c)
     }
 }

@@ -2,21 +2,21 @@
 /// optimiser and the parameter masks, which treat every weight alike.
 extension CNNWeights {
     /// Total number of parameters (6250).
-    public static let parameterCount = tensorShapes.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    package static let parameterCount = tensorShapes.reduce(0) { $0 + $1.shape.reduce(1, *) }
 
     /// Offset of each tensor in the flat vector, in file order.
-    public static let flatOffsets: [String: Int] = {
+    package static let flatOffsets: [String: Int] = {
         var out = [String: Int](), at = 0
         for (name, shape) in tensorShapes { out[name] = at; at += shape.reduce(1, *) }
         return out
     }()
 
-    public var flattened: [Float] {
+    package var flattened: [Float] {
         conv1Weight + conv1Bias + conv2Weight + conv2Bias + conv3Weight + conv3Bias + fcWeight + fcBias
     }
 
     /// Inverse of `flattened`; nil when the count is wrong.
-    public init?(flattened v: [Float]) {
+    package init?(flattened v: [Float]) {
         guard v.count == Self.parameterCount else { return nil }
         self.init()
         var at = 0
@@ -28,5 +28,5 @@ extension CNNWeights {
     }
 
     /// True when every value is finite (no NaN or ±Inf).
-    public var isFinite: Bool { flattened.allSatisfy { $0.isFinite } }
+    package var isFinite: Bool { flattened.allSatisfy { $0.isFinite } }
 }

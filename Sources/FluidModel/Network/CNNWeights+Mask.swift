@@ -4,7 +4,7 @@
 /// channel groups, so every row of them is allowed under both connectivities.
 extension Connectivity {
     /// True when output channel `o` may read input channel `i` of conv2/conv3.
-    @inlinable public func allows(output o: Int, input i: Int) -> Bool {
+    package func allows(output o: Int, input i: Int) -> Bool {
         switch self {
         case .dense: return true
         case .triangular: return CNN.group(ofChannel: i) <= CNN.group(ofChannel: o)
@@ -12,7 +12,7 @@ extension Connectivity {
     }
 
     /// Per conv2/conv3 weight [C, C, 3, 3]: 1 where allowed, 0 where the block must stay zero.
-    public var convMask: [Float] {
+    package var convMask: [Float] {
         let c = CNN.fullWidth, taps = ConvLayer.taps
         var m = [Float](repeating: 0, count: CNN.conv2.weightCount(width: c))
         for o in 0..<c { for i in 0..<c where allows(output: o, input: i) {
@@ -24,7 +24,7 @@ extension Connectivity {
 
 extension CNNWeights {
     /// Zeroes every conv2/conv3 weight the connectivity forbids (dense: no-op).
-    public mutating func applyMask(_ connectivity: Connectivity) {
+    package mutating func applyMask(_ connectivity: Connectivity) {
         guard connectivity == .triangular else { return }
         let mask = connectivity.convMask
         for k in 0..<mask.count where mask[k] == 0 {
@@ -35,7 +35,7 @@ extension CNNWeights {
 
     /// The first weight that the connectivity forbids but is not exactly zero, or nil.
     /// Names it as "conv2.weight[o,i,ky,kx]" so a failing check says where.
-    public func maskViolation(_ connectivity: Connectivity) -> String? {
+    package func maskViolation(_ connectivity: Connectivity) -> String? {
         let mask = connectivity.convMask
         for (name, w) in [("conv2.weight", conv2Weight), ("conv3.weight", conv3Weight)] {
             for k in 0..<mask.count where mask[k] == 0 && w[k] != 0 {
@@ -48,7 +48,7 @@ extension CNNWeights {
 
     /// The connectivity these weights satisfy: triangular when every forbidden block is
     /// exactly zero, else dense. (A dense-trained file is never accidentally all-zero there.)
-    public var inferredConnectivity: Connectivity {
+    package var inferredConnectivity: Connectivity {
         maskViolation(.triangular) == nil ? .triangular : .dense
     }
 }

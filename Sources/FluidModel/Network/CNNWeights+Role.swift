@@ -6,7 +6,7 @@ extension CNNWeights {
     /// dense cross blocks it computes are included), the fc columns of its channels'
     /// features, and the fc bias (both devices hold it). Used to prove a device never reads
     /// weights it does not hold: a node loaded with `restricted(to:)` must compute the same.
-    public func restricted(to role: Role) -> CNNWeights {
+    package func restricted(to role: Role) -> CNNWeights {
         let rows = role.ownedChannels
         var out = CNNWeights()
         let row1 = CNN.conv1.rowWeights(width: CNN.fullWidth), row = CNN.conv2.rowWeights(width: CNN.fullWidth)

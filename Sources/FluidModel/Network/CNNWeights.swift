@@ -10,22 +10,22 @@
 ///
 /// All sub-networks share this one store; a sub-network reads only its slice.
 public struct CNNWeights: Equatable, Sendable {
-    public var conv1Weight: [Float]
-    public var conv1Bias: [Float]
-    public var conv2Weight: [Float]
-    public var conv2Bias: [Float]
-    public var conv3Weight: [Float]
-    public var conv3Bias: [Float]
-    public var fcWeight: [Float]
-    public var fcBias: [Float]
+    package var conv1Weight: [Float]
+    package var conv1Bias: [Float]
+    package var conv2Weight: [Float]
+    package var conv2Bias: [Float]
+    package var conv3Weight: [Float]
+    package var conv3Bias: [Float]
+    package var fcWeight: [Float]
+    package var fcBias: [Float]
 
     /// Tensor names and shapes exactly as in the weight file, in file order.
-    public static let tensorShapes: [(name: String, shape: [Int])] =
+    package static let tensorShapes: [(name: String, shape: [Int])] =
         CNN.convs.flatMap { [("\($0.name).weight", $0.weightShape), ("\($0.name).bias", [CNN.fullWidth])] }
         + [("fc.weight", CNN.fc.weightShape), ("fc.bias", [CNN.fc.outputs])]
 
     /// All-zero weights of the right shapes.
-    public init() {
+    package init() {
         let c = CNN.fullWidth
         conv1Weight = [Float](repeating: 0, count: CNN.conv1.weightCount(width: c))
         conv1Bias = [Float](repeating: 0, count: c)
@@ -38,14 +38,14 @@ public struct CNNWeights: Equatable, Sendable {
     }
 
     /// Tensors by file name, in file order.
-    public var namedTensors: [(name: String, shape: [Int], values: [Float])] {
+    package var namedTensors: [(name: String, shape: [Int], values: [Float])] {
         let values = [conv1Weight, conv1Bias, conv2Weight, conv2Bias,
                       conv3Weight, conv3Bias, fcWeight, fcBias]
         return zip(Self.tensorShapes, values).map { ($0.0.name, $0.0.shape, $0.1) }
     }
 
     /// Builds the store from tensors by name; nil names the first missing or misshapen one.
-    public init(tensors: [String: [Float]]) throws {
+    package init(tensors: [String: [Float]]) throws {
         self.init()
         for (name, shape) in Self.tensorShapes {
             guard let v = tensors[name] else { throw CNNWeightsError.missingTensor(name) }
@@ -67,7 +67,7 @@ public struct CNNWeights: Equatable, Sendable {
     }
 }
 
-public enum CNNWeightsError: Error, CustomStringConvertible, Equatable {
+package enum CNNWeightsError: Error, CustomStringConvertible, Equatable {
     case missingTensor(String)
     case wrongCount(String, expected: Int, got: Int)
 

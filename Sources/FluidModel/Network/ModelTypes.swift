@@ -7,14 +7,14 @@
 
 /// Network dimensions, fixed by the paper. Everything else about the shape (each layer's
 /// sides, padding, channel counts, the fc width) is derived from these in `CNN+Geometry.swift`.
-public enum CNN {
-    public static let fullWidth = 16
-    public static let groupWidth = 4
-    public static let groups = 4
-    public static let classes = 10
-    public static let imageSide = 28
-    public static let imageChannels = 1
+package enum CNN {
+    package static let fullWidth = 16
+    package static let groupWidth = 4
+    package static let groups = 4
+    package static let classes = 10
+    package static let imageSide = 28
+    package static let imageChannels = 1
 
     /// Group index (0…3) of a channel.
-    @inlinable public static func group(ofChannel c: Int) -> Int { c / groupWidth }
+    package static func group(ofChannel c: Int) -> Int { c / groupWidth }
 }

@@ -11,22 +11,22 @@
 ///   fcBias      [classes]    the whole fc bias
 ///
 /// The same type holds gradients, which `CNNWeights.addScattered` adds back into the store.
-public struct SubnetWeights: Equatable, Sendable {
-    public let channels: Range<Int>
-    public var conv1Weight: [Float]
-    public var conv1Bias: [Float]
-    public var conv2Weight: [Float]
-    public var conv2Bias: [Float]
-    public var conv3Weight: [Float]
-    public var conv3Bias: [Float]
-    public var fcWeight: [Float]
-    public var fcBias: [Float]
+package struct SubnetWeights: Equatable, Sendable {
+    package let channels: Range<Int>
+    package var conv1Weight: [Float]
+    package var conv1Bias: [Float]
+    package var conv2Weight: [Float]
+    package var conv2Bias: [Float]
+    package var conv3Weight: [Float]
+    package var conv3Bias: [Float]
+    package var fcWeight: [Float]
+    package var fcBias: [Float]
 
-    public var width: Int { channels.count }
-    public var fcInputs: Int { CNN.fc.inputs(width: channels.count) }
+    package var width: Int { channels.count }
+    package var fcInputs: Int { CNN.fc.inputs(width: channels.count) }
 
     /// Zero tensors of the compact shapes (e.g. a gradient accumulator).
-    public init(zerosFor channels: Range<Int>) {
+    package init(zerosFor channels: Range<Int>) {
         self.channels = channels
         let s = channels.count
         conv1Weight = [Float](repeating: 0, count: CNN.conv1.weightCount(width: s))
@@ -40,7 +40,7 @@ public struct SubnetWeights: Equatable, Sendable {
     }
 
     /// Sets every value to zero, keeping the storage (no allocation in a training step).
-    public mutating func zero() {
+    package mutating func zero() {
         for k in conv1Weight.indices { conv1Weight[k] = 0 }
         for k in conv1Bias.indices { conv1Bias[k] = 0; conv2Bias[k] = 0; conv3Bias[k] = 0 }
         for k in conv2Weight.indices { conv2Weight[k] = 0; conv3Weight[k] = 0 }
@@ -51,16 +51,16 @@ public struct SubnetWeights: Equatable, Sendable {
 
 extension CNNWeights {
     /// The compact tensors of sub-network `subnet` (see `SubnetWeights`).
-    public func slice(_ subnet: Subnet) -> SubnetWeights { slice(channels: subnet.channels) }
+    package func slice(_ subnet: Subnet) -> SubnetWeights { slice(channels: subnet.channels) }
 
-    public func slice(channels: Range<Int>) -> SubnetWeights {
+    package func slice(channels: Range<Int>) -> SubnetWeights {
         var out = SubnetWeights(zerosFor: channels)
         sliceInto(&out)
         return out
     }
 
     /// Refreshes `out` (whose `channels` say which slice) from this store without allocating.
-    public func sliceInto(_ out: inout SubnetWeights) {
+    package func sliceInto(_ out: inout SubnetWeights) {
         let a = out.channels.lowerBound, s = out.width
         let c = CNN.fullWidth, taps = ConvLayer.taps, features = CNN.featuresPerChannel
         for o in 0..<s {
@@ -84,7 +84,7 @@ extension CNNWeights {
 
     /// Adds a compact gradient (or update) back at its slice's positions; everything outside
     /// the slice is untouched. Exact inverse of `slice` for the positions it covers.
-    public mutating func addScattered(_ g: SubnetWeights) {
+    package mutating func addScattered(_ g: SubnetWeights) {
         let a = g.channels.lowerBound, s = g.width
         let c = CNN.fullWidth, taps = ConvLayer.taps, features = CNN.featuresPerChannel
         for o in 0..<s {

@@ -6,16 +6,16 @@ import Foundation
 /// and masked (connectivity) blocks stay exactly zero. A new optimiser per training stage,
 /// as a PyTorch recipe would create one per step of an incremental schedule.
 public struct Adam: Sendable {
-    public var beta1: Float = 0.9
-    public var beta2: Float = 0.999
-    public var epsilon: Float = 1e-8
+    package var beta1: Float = 0.9
+    package var beta2: Float = 0.999
+    package var epsilon: Float = 1e-8
     /// Indices of the trainable entries, ascending (fixed order: deterministic).
-    public let indices: [Int]
+    package let indices: [Int]
     var m: [Float]
     var v: [Float]
     var t = 0
 
-    public init(trainable: ParameterSet) {
+    package init(trainable: ParameterSet) {
         indices = trainable.mask.indices.filter { trainable.mask[$0] != 0 }
         m = [Float](repeating: 0, count: indices.count)
         v = [Float](repeating: 0, count: indices.count)
@@ -45,7 +45,7 @@ extension Double {
 }
 
 /// Learning rate over the steps of one stage.
-public enum LRSchedule: Equatable, Sendable, CustomStringConvertible {
+package enum LRSchedule: Equatable, Sendable, CustomStringConvertible {
     /// PyTorch OneCycleLR (anneal cos): warm up from max/25 to max over `warmup` of the
     /// steps, then cosine down to max/(25·10⁴).
     case oneCycle(max: Float, warmup: Float)
@@ -53,7 +53,7 @@ public enum LRSchedule: Equatable, Sendable, CustomStringConvertible {
     case cosine(max: Float)
     case constant(Float)
 
-    public func rate(step: Int, of total: Int) -> Float {
+    package func rate(step: Int, of total: Int) -> Float {
         let p = total > 1 ? Float(step) / Float(total - 1) : 1
         func cosAnneal(_ from: Float, _ to: Float, _ x: Float) -> Float {
             to + (from - to) * (1 + Float(cos(Double.pi * Double(x)))) / 2

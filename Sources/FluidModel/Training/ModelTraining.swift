@@ -5,9 +5,9 @@ import Foundation
 /// and `scripts/train-models.sh` run, kept here so tests drive the same path.
 public enum ModelTraining {
     /// Fluid schedules `fluid train --schedule` accepts.
-    public static let fluidSchedules = ["paper", "halves"]
+    package static let fluidSchedules = ["paper", "halves"]
     /// The schedule of the shipped Fluid file (see README: it holds the claims best).
-    public static let defaultFluidSchedule = "halves"
+    package static let defaultFluidSchedule = "halves"
 
     public struct Options: Sendable {
         public var kind: ModelKind

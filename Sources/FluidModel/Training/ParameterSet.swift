@@ -3,20 +3,20 @@
 /// Stored as a 0/1 mask over `CNNWeights.flattened`, so set algebra is element-wise and the
 /// optimiser multiplies by it. Built from sub-network slices, e.g. "what 50 adds over 25":
 /// `.slice(.s50) - .slice(.s25)`.
-public struct ParameterSet: Equatable, Sendable {
-    public var mask: [Float]
+package struct ParameterSet: Equatable, Sendable {
+    package var mask: [Float]
 
-    public init(mask: [Float]) { self.mask = mask }
+    package init(mask: [Float]) { self.mask = mask }
 
-    public static var none: ParameterSet {
+    package static var none: ParameterSet {
         ParameterSet(mask: [Float](repeating: 0, count: CNNWeights.parameterCount))
     }
 
     /// Every parameter sub-network `subnet` reads, without the fc bias (which every
     /// sub-network shares and a schedule adds explicitly with `.fcBias`).
-    public static func slice(_ subnet: Subnet) -> ParameterSet { slice(channels: subnet.channels) }
+    package static func slice(_ subnet: Subnet) -> ParameterSet { slice(channels: subnet.channels) }
 
-    public static func slice(channels: Range<Int>) -> ParameterSet {
+    package static func slice(channels: Range<Int>) -> ParameterSet {
         var w = CNNWeights()
         var ones = SubnetWeights(zerosFor: channels)
         for k in ones.conv1Weight.indices { ones.conv1Weight[k] = 1 }
@@ -28,7 +28,7 @@ public struct ParameterSet: Equatable, Sendable {
     }
 
     /// The fc bias alone.
-    public static var fcBias: ParameterSet {
+    package static var fcBias: ParameterSet {
         var s = ParameterSet.none
         let at = CNNWeights.flatOffsets["fc.bias"] ?? 0
         for k in at..<(at + CNN.classes) { s.mask[k] = 1 }
@@ -36,7 +36,7 @@ public struct ParameterSet: Equatable, Sendable {
     }
 
     /// Every parameter the connectivity allows to be non-zero.
-    public static func allowed(by connectivity: Connectivity) -> ParameterSet {
+    package static func allowed(by connectivity: Connectivity) -> ParameterSet {
         var w = CNNWeights()
         func ones(_ v: [Float]) -> [Float] { [Float](repeating: 1, count: v.count) }
         w.conv1Weight = ones(w.conv1Weight)
@@ -51,20 +51,20 @@ public struct ParameterSet: Equatable, Sendable {
     }
 
     /// Union.
-    public static func + (a: ParameterSet, b: ParameterSet) -> ParameterSet {
+    package static func + (a: ParameterSet, b: ParameterSet) -> ParameterSet {
         ParameterSet(mask: zip(a.mask, b.mask).map { max($0, $1) })
     }
 
     /// Difference: in `a` but not in `b`.
-    public static func - (a: ParameterSet, b: ParameterSet) -> ParameterSet {
+    package static func - (a: ParameterSet, b: ParameterSet) -> ParameterSet {
         ParameterSet(mask: zip(a.mask, b.mask).map { $0 * (1 - $1) })
     }
 
     /// Intersection.
-    public static func & (a: ParameterSet, b: ParameterSet) -> ParameterSet {
+    package static func & (a: ParameterSet, b: ParameterSet) -> ParameterSet {
         ParameterSet(mask: zip(a.mask, b.mask).map { $0 * $1 })
     }
 
     /// Number of parameters in the set.
-    public var count: Int { mask.reduce(0) { $0 + Int($1) } }
+    package var count: Int { mask.reduce(0) { $0 + Int($1) } }
 }

@@ -12,7 +12,7 @@ public enum Schedules {
     /// Static: the dense `100` network, plain training.
     /// With `teachers` (a control experiment, not the shipped recipe), `100` distils from
     /// them as Fluid's `100` does (share 0.5, T = 4).
-    public static func staticModel(epochs: Double = 5, maxLR: Float = defaultMaxLR, teachers: [CNNWeights] = [],
+    package static func staticModel(epochs: Double = 5, maxLR: Float = defaultMaxLR, teachers: [CNNWeights] = [],
                                    seed: UInt64) -> TrainingRecipe {
         var stage = TrainingStage(name: "100", losses: [LossTerm(.s100, distill: teachers.isEmpty ? 0 : 0.5)],
                                   trainable: .slice(.s100) + .fcBias, trainableDescription: "all", epochs: epochs,
@@ -35,7 +35,7 @@ public enum Schedules {
     /// right on ~97 % of the training set, plain cross-entropy leaves the new group almost no
     /// signal, while the teacher's soft targets give it one on every image (measured: 50
     /// 97.7 → 98.3 %).
-    public static func dynamicModel(epochs: [Double] = [6, 6, 4, 4], maxLR: Float = defaultMaxLR,
+    package static func dynamicModel(epochs: [Double] = [6, 6, 4, 4], maxLR: Float = defaultMaxLR,
                                     teachers: [CNNWeights] = [], distill: Float = 0.9,
                                     seed: UInt64) -> TrainingRecipe {
         let nested: [Subnet] = [.s25, .s50, .s75, .s100]
@@ -69,7 +69,7 @@ public enum Schedules {
     ///   them dead for u25 alone: u25 stayed at 11 % through its own step.)
     /// - iterations after the first fine-tune every step at a decayed learning rate, so the
     ///   drift the final u25/u50 steps cause in 75/100 shrinks over the iterations.
-    public static func fluidPaper(iterations: Int = 2, epochs: [Double] = [4, 4, 1, 3, 4, 4, 1],
+    package static func fluidPaper(iterations: Int = 2, epochs: [Double] = [4, 4, 1, 3, 4, 4, 1],
                                   connectivity: Connectivity = .dense, maxLR: Float = defaultMaxLR,
                                   decay: Float = 0.3, seed: UInt64) -> TrainingRecipe {
         func ep(_ i: Int) -> Double { epochs[min(i, epochs.count - 1)] }
@@ -108,7 +108,7 @@ public enum Schedules {
     ///    weight 4), the smaller sub-networks distilling from the teacher; 5. final
     ///    cross: 100's cross blocks alone again, which lifts 100 without touching any half.
     /// The teacher is `teachers` (the Static model(s), logits averaged) when given, else 100 itself.
-    public static func fluidHalves(epochs: [Double] = [5, 5, 2, 8, 3], connectivity: Connectivity = .dense,
+    package static func fluidHalves(epochs: [Double] = [5, 5, 2, 8, 3], connectivity: Connectivity = .dense,
                                    maxLR: Float = defaultMaxLR, teachers: [CNNWeights] = [],
                                    seed: UInt64) -> TrainingRecipe {
         func ep(_ i: Int) -> Double { epochs[min(i, epochs.count - 1)] }

@@ -1,9 +1,9 @@
 /// A small deterministic PRNG (SplitMix64): the same seed gives the same shuffles,
 /// initial weights and augmentation on every machine.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
+package struct SplitMix64: RandomNumberGenerator, Sendable {
+    package var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -14,14 +14,14 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [-1, 1).
-    public mutating func symmetric() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+    package mutating func symmetric() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 
     /// Uniform integer in 0..<n (n > 0), by multiply-shift (no modulo bias worth caring about).
-    public mutating func below(_ n: Int) -> Int { Int(((next() >> 32) &* UInt64(n)) >> 32) }
+    package mutating func below(_ n: Int) -> Int { Int(((next() >> 32) &* UInt64(n)) >> 32) }
 
     /// Fisher–Yates, drawing from this generator only (not the stdlib's algorithm, whose
     /// draws may change between Swift versions).
-    public mutating func shuffle(_ a: inout [Int]) {
+    package mutating func shuffle(_ a: inout [Int]) {
         guard a.count > 1 else { return }
         for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, below(i + 1)) }
     }
@@ -31,7 +31,7 @@ extension CNNWeights {
     /// Initial weights for a seed: He-uniform conv weights (bound √(6 / fan-in), fan-in = the
     /// 3×3 × input channels the connectivity lets the row read), fc uniform ±1/√(fc inputs)
     /// as PyTorch's default, zero biases; forbidden blocks zero.
-    public static func initial(seed: UInt64, connectivity: Connectivity) -> CNNWeights {
+    package static func initial(seed: UInt64, connectivity: Connectivity) -> CNNWeights {
         var rng = SplitMix64(seed: seed ^ 0x1DF1)
         var w = CNNWeights()
         let c = CNN.fullWidth, taps = ConvLayer.taps, row = CNN.conv2.rowWeights(width: c)

@@ -11,20 +11,20 @@ import Foundation
 ///   x [N, conv1.side², 1] → a1 [N, conv1.side², s] → p1 [N, conv1.pooledSide², s] = conv2's
 ///   input → a2 → p2 → a3 → p3 [N, fc.side², s] = the fc features → logits [N, classes]
 /// (a* are post-ReLU conv outputs, p* the 2×2 max-pooled maps.)
-public final class SubnetPass {
-    public let capacity: Int
+package final class SubnetPass {
+    package let capacity: Int
     let x, a1, p1, a2, p2, a3, p3: UnsafeMutablePointer<Float>
     let da1, dp1, da2, dp2, da3, dp3: UnsafeMutablePointer<Float>
     /// logits [capacity, classes] of the last forward.
-    public let logits: UnsafeMutablePointer<Float>
+    package let logits: UnsafeMutablePointer<Float>
     /// dLogits [capacity, classes]: the caller writes the loss gradient here before `backward`.
-    public let dLogits: UnsafeMutablePointer<Float>
+    package let dLogits: UnsafeMutablePointer<Float>
     /// Sum of logits [capacity, classes] while `forwardMean` runs several models.
     let logitSum: UnsafeMutablePointer<Float>
-    public let labels: UnsafeMutablePointer<Int32>
-    public let predictions: UnsafeMutablePointer<Int32>
+    package let labels: UnsafeMutablePointer<Int32>
+    package let predictions: UnsafeMutablePointer<Int32>
 
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = capacity
         let c = CNN.fullWidth
         func buf(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -54,7 +54,7 @@ public final class SubnetPass {
     /// Loads images (uint8 [count, imagePixels], values / 255) into x [n, side, side, 1] and
     /// labels, for `indices[0..<n]`. With a non-nil `shifts` (pairs dx, dy per image) each
     /// image is translated, zero-filled, by that many pixels (augmentation).
-    public func load(images: UnsafePointer<UInt8>, labels src: UnsafePointer<UInt8>,
+    package func load(images: UnsafePointer<UInt8>, labels src: UnsafePointer<UInt8>,
                      indices: UnsafeBufferPointer<Int>, shifts: UnsafePointer<Int8>? = nil) {
         precondition(indices.count <= capacity, "batch larger than the pass capacity")
         let scale: Float = 1 / 255
@@ -90,7 +90,7 @@ public final class SubnetPass {
     }
 
     /// logits [n, classes] ← sub-network `w` on x [n, side, side, 1].
-    public func forward(_ w: SubnetWeights, n: Int) {
+    package func forward(_ w: SubnetWeights, n: Int) {
         let s = w.width
         convPool(CNN.conv1, w.conv1Weight, w.conv1Bias, input: x, conv: a1, pooled: p1, n: n, s: s)
         convPool(CNN.conv2, w.conv2Weight, w.conv2Bias, input: p1, conv: a2, pooled: p2, n: n, s: s)
@@ -104,7 +104,7 @@ public final class SubnetPass {
     /// Cross-entropy of the last forward against `labels`: returns the mean loss and the
     /// number correct; dLogits ← (softmax − onehot) · `scale` / n, so a half batch of a full
     /// batch N passes scale = n / N (and a loss weight multiplies in).
-    public func crossEntropy(n: Int, scale: Float) -> (loss: Float, correct: Int) {
+    package func crossEntropy(n: Int, scale: Float) -> (loss: Float, correct: Int) {
         let loss = Kernels.softmaxCrossEntropy(logits: logits, labels: labels, dLogits: dLogits,
                                                n: n, o: CNN.classes)
         if scale != 1 { for k in 0..<(n * CNN.classes) { dLogits[k] *= scale } }
@@ -116,7 +116,7 @@ public final class SubnetPass {
 
     /// Forward of an ensemble: `logits` = the mean of the models' logits (one model: a plain
     /// forward). Leaves no state for `backward` (teachers and evaluation only).
-    public func forwardMean(_ models: [SubnetWeights], n: Int) {
+    package func forwardMean(_ models: [SubnetWeights], n: Int) {
         guard models.count > 1 else {
             if let w = models.first { forward(w, n: n) }
             return
@@ -132,7 +132,7 @@ public final class SubnetPass {
     }
 
     /// Number of correct predictions of the last forward (no gradient).
-    public func countCorrect(n: Int) -> Int {
+    package func countCorrect(n: Int) -> Int {
         Kernels.argmax(logits, n: n, o: CNN.classes, into: predictions)
         var correct = 0
         for b in 0..<n where predictions[b] == labels[b] { correct += 1 }
@@ -141,7 +141,7 @@ public final class SubnetPass {
 
     /// Backward of the last forward from dLogits; ACCUMULATES into `grad` (compact, same
     /// channels as `w`). Must follow `forward(w, n:)` on the same pass.
-    public func backward(_ w: SubnetWeights, n: Int, into grad: inout SubnetWeights) {
+    package func backward(_ w: SubnetWeights, n: Int, into grad: inout SubnetWeights) {
         let s = w.width
         w.fcWeight.withUnsafeBufferPointer { fw in
             grad.fcWeight.withUnsafeMutableBufferPointer { gw in grad.fcBias.withUnsafeMutableBufferPointer { gb in
@@ -188,7 +188,7 @@ extension SubnetPass {
     ///   dLogits ← (1 − d)·dLogits + d · T · (softmax(z/T) − softmax(t/T)) · scale / n
     /// the gradient of (1 − d)·CE + d·T²·KL(softmax(t/T) ‖ softmax(z/T)) (Hinton et al.),
     /// with t the teacher's logits [n, classes] and z this pass's logits.
-    public func mixDistillation(teacher: UnsafePointer<Float>, n: Int, share d: Float,
+    package func mixDistillation(teacher: UnsafePointer<Float>, n: Int, share d: Float,
                                 temperature T: Float, scale: Float) {
         let o = CNN.classes
         let k = d * T * scale / Float(n)

@@ -20,14 +20,14 @@ public struct StageReport: Sendable {
 /// many threads there are and whatever their timing. Adam then changes only the stage's
 /// trainable set intersected with the connectivity mask: frozen weights stay bit-exact and
 /// forbidden blocks stay exactly zero.
-public final class Trainer {
-    public let recipe: TrainingRecipe
-    public private(set) var weights: CNNWeights
+package final class Trainer {
+    package let recipe: TrainingRecipe
+    package private(set) var weights: CNNWeights
     /// Threads a step runs on: at most one per shard.
-    public let threads: Int
-    public var progress: (any TrainingProgress)?
+    package let threads: Int
+    package var progress: (any TrainingProgress)?
     /// Called after each stage (e.g. to evaluate while developing a recipe).
-    public var afterStage: ((Int, TrainingStage, CNNWeights) -> Void)?
+    package var afterStage: ((Int, TrainingStage, CNNWeights) -> Void)?
     let workers: [Worker]
     let shards: [Shard]
 
@@ -57,7 +57,7 @@ public final class Trainer {
 
     /// `threads` nil: one per core (`ProcessInfo.activeProcessorCount`); the weights do not
     /// depend on it.
-    public init(recipe: TrainingRecipe, initial: CNNWeights? = nil, threads: Int? = nil) {
+    package init(recipe: TrainingRecipe, initial: CNNWeights? = nil, threads: Int? = nil) {
         self.recipe = recipe
         var w = initial ?? CNNWeights.initial(seed: recipe.seed, connectivity: recipe.connectivity)
         w.applyMask(recipe.connectivity)
@@ -71,7 +71,7 @@ public final class Trainer {
 
     /// Runs every stage on `data` (the first `limit` images if given).
     @discardableResult
-    public func run(data: MNISTSet, limit: Int? = nil) -> [StageReport] {
+    package func run(data: MNISTSet, limit: Int? = nil) -> [StageReport] {
         var reports: [StageReport] = []
         for (i, stage) in recipe.stages.enumerated() {
             reports.append(runStage(stage, index: i, data: data, limit: limit))
@@ -81,7 +81,7 @@ public final class Trainer {
     }
 
     @discardableResult
-    public func runStage(_ stage: TrainingStage, index: Int, data: MNISTSet, limit: Int? = nil) -> StageReport {
+    package func runStage(_ stage: TrainingStage, index: Int, data: MNISTSet, limit: Int? = nil) -> StageReport {
         let count = min(limit ?? data.count, data.count)
         let batch = recipe.batchSize
         let stepsPerEpoch = max(count / batch, 1) // the last partial batch is dropped

@@ -1,12 +1,12 @@
 /// One loss of a training stage: sub-network `subnet`'s cross-entropy times `weight`,
 /// optionally mixed with distillation from the stage's teacher.
-public struct LossTerm: Sendable, CustomStringConvertible {
-    public var subnet: Subnet
-    public var weight: Float
+package struct LossTerm: Sendable, CustomStringConvertible {
+    package var subnet: Subnet
+    package var weight: Float
     /// Share of the distillation term: loss = (1 − d)·CE + d·T²·KL(teacher‖student). 0 = none.
-    public var distill: Float
+    package var distill: Float
 
-    public init(_ subnet: Subnet, weight: Float = 1, distill: Float = 0) {
+    package init(_ subnet: Subnet, weight: Float = 1, distill: Float = 0) {
         self.subnet = subnet
         self.weight = weight
         self.distill = distill
@@ -23,22 +23,22 @@ public struct LossTerm: Sendable, CustomStringConvertible {
 /// One step of a schedule: which losses, which parameters may change, for how long.
 public struct TrainingStage: Sendable {
     public var name: String
-    public var losses: [LossTerm]
+    package var losses: [LossTerm]
     /// What the optimiser may change; everything else is frozen (and the connectivity mask
     /// is intersected in by the trainer, so forbidden blocks are never trainable).
-    public var trainable: ParameterSet
+    package var trainable: ParameterSet
     /// Human-readable form of `trainable` for the recipe metadata, e.g. "slice(50) − slice(25)".
-    public var trainableDescription: String
+    package var trainableDescription: String
     public var epochs: Double
-    public var lr: LRSchedule
+    package var lr: LRSchedule
     /// Sub-network whose logits (no gradient) are the soft targets of distilling losses.
     public var teacher: Subnet?
     /// Weights the teacher runs on; several = an ensemble whose logits are averaged; empty =
     /// the store being trained (self-distillation).
-    public var teacherWeights: [CNNWeights] = []
-    public var temperature: Float
+    package var teacherWeights: [CNNWeights] = []
+    package var temperature: Float
 
-    public init(name: String, losses: [LossTerm], trainable: ParameterSet, trainableDescription: String,
+    package init(name: String, losses: [LossTerm], trainable: ParameterSet, trainableDescription: String,
                 epochs: Double, lr: LRSchedule, teacher: Subnet? = nil, temperature: Float = 2) {
         self.name = name
         self.losses = losses
@@ -70,11 +70,11 @@ public struct TrainingRecipe: Sendable {
     /// Fixed slices of every batch whose gradients are computed apart and summed in shard
     /// order. Part of the recipe, not of the machine: the weights depend on it (float sums
     /// in another order round differently) but not on how many threads run the shards.
-    public var shards: Int = 8
+    package var shards: Int = 8
     /// Random translation of each training image by up to this many pixels (0 = off).
     public var augmentShift: Int = 0
     /// Which external teacher the distilling stages used, if any (for the metadata).
-    public var teacherNote: String?
+    package var teacherNote: String?
 
     public init(kind: ModelKind, connectivity: Connectivity, schedule: String,
                 stages: [TrainingStage], seed: UInt64) {

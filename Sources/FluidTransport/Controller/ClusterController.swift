@@ -506,7 +506,7 @@ final class SourceShell {
 }
 
 /// CPU seconds (user + system) used by this process so far.
-func processCPUSeconds() -> Double {
+package func processCPUSeconds() -> Double {
     var u = rusage()
     getrusage(RUSAGE_SELF.rawValue, &u)
     return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6

@@ -1,8 +1,9 @@
 import FluidCluster
 import NIOCore
 
-/// Frames bytes into `Message`s with the pure `FrameHeader` / `Message.decode` of
-/// FluidCluster, so the NIO path and the unit-tested path are the same code.
+/// Frames bytes into `Message`s with FluidCluster's pure `FrameDecoder.frame(in:)`, run on
+/// the receive buffer where the bytes lie, so the NIO path and the unit-tested path are the
+/// same code (one copy of each bulk field, into the message).
 ///
 /// Magic, version and length are checked from the header alone, before the payload is
 /// buffered, so an oversized length is refused without allocating it. Any error is final:
@@ -13,36 +14,24 @@ public struct WireFrameDecoder: ByteToMessageDecoder {
     public init() {}
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let header: FrameHeader? = try buffer.withUnsafeReadableBytes { raw in
-            try FrameHeader.parse(UnsafeRawBufferPointer(rebasing: raw.prefix(WireFormat.headerLength)))
+        let found: (message: Message, length: Int)?
+        do {
+            found = try buffer.withUnsafeReadableBytes { try FrameDecoder.frame(in: $0) }
+        } catch {
+            // The stream lost its framing: nothing after this can be read.
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            throw error
         }
-        guard let h = header, buffer.readableBytes >= WireFormat.headerLength + h.length else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: WireFormat.headerLength)
-        // Joint frames (activations) straight from the buffer; anything else, or anything
-        // malformed, through the general decoder that names the problem.
-        let bulk = buffer.withUnsafeReadableBytes { Message.decodeBulk(type: h.type, payload: UnsafeRawBufferPointer(rebasing: $0.prefix(h.length))) }
-        if let m = bulk {
-            buffer.moveReaderIndex(forwardBy: h.length)
-            context.fireChannelRead(wrapInboundOut(m))
-            return .continue
-        }
-        let payload = buffer.readBytes(length: h.length) ?? []
-        context.fireChannelRead(wrapInboundOut(try Message.decode(type: h.type, payload: payload)))
+        guard let (message, length) = found else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: length)
+        context.fireChannelRead(wrapInboundOut(message))
         return .continue
     }
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
-        if buffer.readableBytes > 0 {
-            var need = WireFormat.headerLength
-            if buffer.readableBytes >= WireFormat.headerLength,
-               let h = try buffer.withUnsafeReadableBytes({ try FrameHeader.parse(UnsafeRawBufferPointer(rebasing: $0.prefix(8))) }) {
-                need += h.length
-            }
-            let have = buffer.readableBytes
-            buffer.moveReaderIndex(forwardBy: have)
-            throw WireError.truncatedFrame(have: have, need: need)
-        }
+        defer { buffer.moveReaderIndex(forwardBy: buffer.readableBytes) }
+        try buffer.withUnsafeReadableBytes { try FrameDecoder.finish($0) }
         return .needMoreData
     }
 }

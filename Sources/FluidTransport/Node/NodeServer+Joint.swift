@@ -145,16 +145,11 @@ extension NodeServer {
     /// Master: both partials are in → logits = master + worker + bias → answer.
     func tryCombine(_ b: JointBatch) {
         guard let mine = b.ownPartial, let theirs = b.peerPartial, let w = b.work else { return }
-        var labels = [Int8](repeating: 0, count: b.count)
-        let bias = weights.fcBias
-        var logits = [Float](repeating: 0, count: CNN.classes)
-        for i in 0..<b.count {
-            var best = 0
-            for k in 0..<CNN.classes {
-                logits[k] = (mine[i * CNN.classes + k] + theirs[i * CNN.classes + k]) + bias[k]
-                if logits[k] > logits[best] { best = k }
-            }
-            labels[i] = Int8(best)
+        let labels: [Int8]
+        do { labels = try JointEngine.combine(master: mine, worker: theirs, bias: weights.fcBias).labels } catch {
+            // The peer's partial was checked on arrival; only its bytes can be wrong here.
+            if let p = peer { peerLost(p, cause: "bad joint data: \(error)") }
+            return
         }
         answer(w.origin, ids: w.ids, labels: labels, plan: current?.plan ?? .ha100)
         finish(b)

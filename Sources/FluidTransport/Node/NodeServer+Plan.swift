@@ -47,14 +47,6 @@ extension NodeServer {
         if c.id == dialConnectionID { dialAgainLater() }
     }
 
-    /// Whether `role` needs the peer's activations after conv1 / conv2 under `plan`: a pure
-    /// query on the zero blocks of the rows it holds (triangular Master → [false, false]).
-    static func needs(of weights: CNNWeights, role: Role, plan: Plan) -> [Bool] {
-        guard case .joint(let s) = plan.job(for: role) else { return [false, false] }
-        let probe = JointEngine(weights: weights, role: role, subnet: s, maxBatch: 1)
-        return [probe.needsPeerActivations(after: 1), probe.needsPeerActivations(after: 2)]
-    }
-
     /// Makes `a` the plan this node runs; joint work of an older plan is abandoned (the
     /// Master re-runs its batches under the new plan; the Worker forgets them).
     func install(_ a: PlanAnnouncement) {

@@ -87,7 +87,7 @@ final class NodeServer {
                                        eventLoop: computeLoop)
         let w = weights, r = config.role
         instance = NodeInstance(role: config.role, kind: model.kind, settings: config.settings,
-                                needs: { NodeServer.needs(of: w, role: r, plan: $0) })
+                                needs: { w.peerActivationNeeds(role: r, plan: $0) })
         incarnation = UInt64(Date().timeIntervalSince1970 * 1e9)
         freeSlots = Array((0..<config.jointSlots).reversed())
     }

@@ -17,9 +17,9 @@ final class NetworkSimulationTests: XCTestCase {
     /// FLUID_SIM_LOSSY_CUTS=1: cuts drop frames on live connections (see SimSchedule.lossyCuts).
     static var lossy: Bool { env["FLUID_SIM_LOSSY_CUTS"] == "1" }
 
-    func testStaticSchedules() throws { try runKind(.static) }
-    func testDynamicSchedules() throws { try runKind(.dynamic) }
-    func testFluidSchedules() throws { try runKind(.fluid) }
+    func testStaticSchedules() async throws { try await runKind(.static) }
+    func testDynamicSchedules() async throws { try await runKind(.dynamic) }
+    func testFluidSchedules() async throws { try await runKind(.fluid) }
 
     /// `FLUID_SIM_SEED=S swift test --filter NetworkSimulationTests/testReplaySeed`
     func testReplaySeed() throws {
@@ -32,36 +32,51 @@ final class NetworkSimulationTests: XCTestCase {
         XCTAssertFalse(c.failed, "FLUID_SIM_SEED=\(seed) \(s.line) → \(c.first ?? "")")
     }
 
-    func runKind(_ kind: ModelKind) throws {
+    /// One chunk's totals, and its failing seed if one failed.
+    struct ChunkResult: Sendable {
+        var events = 0, predicted = 0, unavailable = 0
+        var failure: (seed: UInt64, line: String)?
+    }
+
+    func runKind(_ kind: ModelKind) async throws {
         if Self.replaySeed != nil { throw XCTSkip("replaying one seed") }
         let k = UInt64(ModelKind.allCases.firstIndex(of: kind)!)
         let n = Self.count, base = Self.base, lossy = Self.lossy
         let started = Date()
-        let lock = NSLock()
-        var failure: (UInt64, String)?
-        var events = 0, predicted = 0, unavailable = 0
         let chunks = 2
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            var ev = 0, pr = 0, un = 0
-            var i = chunk
-            while i < n {
-                let seed = 3 * (base + UInt64(i)) + k
-                var s = SimSchedule.random(seed: seed)
-                s.lossyCuts = lossy
-                let (c, e) = simulate(s)
-                ev += e; pr += c.predicted; un += c.unavailable
-                if c.failed {
-                    lock.lock()
-                    if failure == nil || failure!.0 > seed { failure = (seed, "FLUID_SIM_SEED=\(seed) \(s.line) → \(c.first!)") }
-                    lock.unlock()
-                    break
+        // Each chunk runs every chunks-th seed and returns its totals; the first failure
+        // cancels the other chunks, and the smallest failing seed is reported.
+        let results = await withTaskGroup(of: ChunkResult.self) { group in
+            for chunk in 0..<chunks {
+                group.addTask {
+                    var r = ChunkResult()
+                    var i = chunk
+                    while i < n, !Task.isCancelled {
+                        let seed = 3 * (base + UInt64(i)) + k
+                        var s = SimSchedule.random(seed: seed)
+                        s.lossyCuts = lossy
+                        let (c, e) = simulate(s)
+                        r.events += e; r.predicted += c.predicted; r.unavailable += c.unavailable
+                        if c.failed {
+                            r.failure = (seed, "FLUID_SIM_SEED=\(seed) \(s.line) → \(c.first ?? "")")
+                            break
+                        }
+                        i += chunks
+                    }
+                    return r
                 }
-                lock.lock(); let stop = failure != nil; lock.unlock()
-                if stop { break }
-                i += chunks
             }
-            lock.lock(); events += ev; predicted += pr; unavailable += un; lock.unlock()
+            var all: [ChunkResult] = []
+            for await r in group {
+                if r.failure != nil { group.cancelAll() }
+                all.append(r)
+            }
+            return all
         }
+        let events = results.reduce(0) { $0 + $1.events }
+        let predicted = results.reduce(0) { $0 + $1.predicted }
+        let unavailable = results.reduce(0) { $0 + $1.unavailable }
+        let failure = results.compactMap(\.failure).min { $0.seed < $1.seed }
         let t = Date().timeIntervalSince(started)
         print(String(format: "simulation %@%@: %d schedules (seeds from %llu) in %.1f s = %.0f schedules/s, %.1f M events, %d predictions, %d unavailable",
                      kind.rawValue, lossy ? " (lossy cuts)" : "", n, base, t, Double(n) / t, Double(events) / 1e6, predicted, unavailable))

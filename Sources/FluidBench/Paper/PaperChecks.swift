@@ -1,5 +1,6 @@
 import FluidCluster
 import FluidModel
+import FluidTransport
 
 /// The paper's claims (Xun et al., Fig. 2; README: Results) checked against measured rows.
 public enum PaperChecks {

@@ -1,5 +1,6 @@
 import FluidCluster
 import FluidModel
+import FluidTransport
 import Foundation
 
 /// `fluid bench cluster` (issue 5 item 11): the throughput of every plan the controller

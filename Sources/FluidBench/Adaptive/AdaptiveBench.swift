@@ -1,5 +1,6 @@
 import FluidCluster
 import FluidModel
+import FluidTransport
 import Foundation
 import NIOConcurrencyHelpers
 

@@ -1,5 +1,6 @@
 import FluidCluster
 import FluidModel
+import FluidTransport
 import Foundation
 
 /// The paper's four situations of Fig. 2 (docs/cluster.md gives the plan of each).

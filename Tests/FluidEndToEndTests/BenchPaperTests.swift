@@ -10,8 +10,7 @@ import XCTest
 /// that the rows where it runs predict, and that the three result files are written (the
 /// chart is well-formed XML). No speed is asserted.
 final class BenchPaperTests: XCTestCase {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = FluidBinary.packageRoot
     static let binary = packageRoot.appendingPathComponent(".build/release/fluid").path
 
     func testTinyPaperBenchShapeAndStoppedRowsAreZero() throws {

@@ -1,4 +1,5 @@
 import FluidModel
+import FluidTransport
 import Foundation
 
 /// results/paper.svg in the manner of the paper's Fig. 2: per link a panel of grouped bars

@@ -2,9 +2,10 @@ import Foundation
 import NIOConcurrencyHelpers
 import XCTest
 
-/// Locating the built `fluid` binary and running it, for tests with real processes.
+/// Locating the built `fluid` binary and running it: the one copy of these helpers for every
+/// test with real processes (this target holds them all).
 enum FluidBinary {
-    /// Package root, from this file's path (Tests/FluidTransportTests/ProcessSupport.swift).
+    /// Package root, from this file's path (Tests/FluidEndToEndTests/ProcessSupport.swift).
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

@@ -1,5 +1,6 @@
 import FluidCluster
 import FluidModel
+import FluidTransport
 import Foundation
 
 /// What one measuring window saw, taken from outside the cluster through the controller's

@@ -1,5 +1,6 @@
 import FluidCluster
 import FluidModel
+import FluidTransport
 import Foundation
 
 /// `fluid bench paper`: the paper's Fig. 2 measured online (issue 7). Every row runs the

@@ -91,7 +91,7 @@ public enum KernelBench {
 
     /// Training throughput of the compact C=16 network at batch 64, one thread: forward,
     /// softmax cross-entropy, backward with `Kernels.*`, plain SGD update.
-    public static func runTraining(c: Int = CNN.fullWidth, batch: Int = 64, peak: Double, repeats: Int = 5,
+    package static func runTraining(c: Int = CNN.fullWidth, batch: Int = 64, peak: Double, repeats: Int = 5,
                                    minSeconds: Double = 0.15) -> KernelBenchReport.TrainRow {
         let train = TrainingStepBench(c: c, batch: batch, weights: benchWeights())
         let perImage = best(repeats: repeats, minSeconds: minSeconds) { train.step() } / Double(batch)

@@ -7,8 +7,7 @@ import XCTest
 /// with `tmux capture-pane -p`. Waits have generous deadlines and assert what the
 /// screen shows, never how fast.
 final class DemoEndToEndTests: XCTestCase {
-    static let packageRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = FluidBinary.packageRoot.resolvingSymlinksInPath()
     static let binary = packageRoot.appendingPathComponent(".build/release/fluid").path
 
     /// A private tmux server, so the test neither sees nor disturbs the user's sessions.
@@ -186,7 +185,7 @@ final class DemoEndToEndTests: XCTestCase {
             XCTAssertNotEqual(kill(pid, 0), 0, "node pid \(pid) is still running after quit")
         }
         let pgrepOut = NSTemporaryDirectory() + "fluid-e2e-pgrep-\(getpid()).out"
-        FileManager.default.createFile(atPath: pgrepOut, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: pgrepOut, contents: nil), "cannot create \(pgrepOut)")
         defer { try? FileManager.default.removeItem(atPath: pgrepOut) }
         let pgrep = Process()
         pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/env")

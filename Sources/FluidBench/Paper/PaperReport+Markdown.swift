@@ -1,5 +1,6 @@
 import FluidCluster
 import FluidModel
+import FluidTransport
 
 extension PaperReport {
     /// results/paper.md: one table per link (kind × scenario, img/s and accuracy), the
