@@ -70,7 +70,7 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
 
     /// Loads the test set, spawns both nodes and waits for the full plan (before
     /// curses takes the terminal, so start-up errors print normally).
-    init(kind: ModelKind, mode: ModeSetting, rate: Double?, modelsDirectory: String,
+    init(kind: ModelKind, mode: ModeSetting, policy: (plan: Plan?, goal: Goal?) = (nil, nil), rate: Double?, modelsDirectory: String,
          dataDirectory: String?, nodeLogDirectory: String, tlsDirectory: String? = nil, logger: Logger) throws {
         self.logger = logger
         guard let dir = dataDirectory ?? MNIST.defaultDirectory() else {
@@ -80,6 +80,7 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
         let testSet = try MNIST.load(directory: dir, split: .test)
         var config = ClusterConfig(kind: kind, testSet: testSet)
         config.mode = mode
+        (config.plan, config.goal) = policy
         config.rate = rate
         config.weightsDirectory = modelsDirectory
         // A node that cannot load its weights exits with the reason in a log the user
