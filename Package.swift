@@ -10,8 +10,6 @@ let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 #else
 let kernelFlags: [SwiftSetting] = []
 #endif
-// Targets already in Swift 6 language mode; the package default follows once every target is.
-let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "Fluid",
@@ -40,19 +38,19 @@ let package = Package(
 
         // The shared words (roles, kinds, modes, sub-networks, plans, device states): no
         // dependencies, so the dashboard, the session log and the cluster read one table.
-        .target(name: "FluidVocabulary", swiftSettings: swift6),
-        .target(name: "FluidKernels", swiftSettings: kernelFlags + swift6),
+        .target(name: "FluidVocabulary"),
+        .target(name: "FluidKernels", swiftSettings: kernelFlags),
         .target(name: "FluidModel", dependencies: [
             "FluidVocabulary", "FluidKernels", "CZlib", "FluidLog",
             .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: kernelFlags + swift6),
+        ], swiftSettings: kernelFlags),
         // JSON with ordered keys (session log lines, safetensors header strings) and the
         // session log's records and reader, shared by the writer (FluidCluster) and the
         // dashboard's replay; no dependencies, like FluidDashboard.
-        .target(name: "FluidLog", dependencies: ["FluidVocabulary"], swiftSettings: swift6),
+        .target(name: "FluidLog", dependencies: ["FluidVocabulary"]),
         .target(name: "FluidCluster", dependencies: [
             "FluidModel", "FluidLog",
-        ], swiftSettings: [.swiftLanguageMode(.v6)]),
+        ]),
         .target(name: "FluidTransport", dependencies: [
             "FluidCluster", "FluidModel", .target(name: "CMalloc", condition: .when(platforms: [.linux])),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -64,35 +62,35 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
-        ], swiftSettings: swift6),
+        ]),
         // Benchmarks (`fluid bench kernels|cluster|paper|adaptive`), reports and charts:
         // measuring tools the libraries never import.
         .target(name: "FluidBench", dependencies: [
             "FluidKernels", "FluidModel", "FluidCluster", "FluidTransport",
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-        ], swiftSettings: kernelFlags + swift6),
-        .target(name: "FluidDashboard", dependencies: ["FluidVocabulary", "FluidLog"], swiftSettings: swift6),
-        .target(name: "FluidTerminal", dependencies: ["CNCurses", "FluidDashboard"], swiftSettings: swift6),
+        ], swiftSettings: kernelFlags),
+        .target(name: "FluidDashboard", dependencies: ["FluidVocabulary", "FluidLog"]),
+        .target(name: "FluidTerminal", dependencies: ["CNCurses", "FluidDashboard"]),
         .executableTarget(name: "fluid", dependencies: [
             "FluidKernels", "FluidModel", "FluidBench", "FluidCluster", "FluidTransport",
             "FluidDashboard", "FluidTerminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-        ], swiftSettings: swift6),
+        ]),
 
-        .testTarget(name: "FluidVocabularyTests", dependencies: ["FluidVocabulary"], swiftSettings: swift6),
-        .testTarget(name: "FluidKernelsTests", dependencies: ["FluidKernels"], swiftSettings: swift6),
-        .testTarget(name: "FluidModelTests", dependencies: ["FluidModel"], swiftSettings: swift6),
-        .testTarget(name: "FluidBenchTests", dependencies: ["FluidBench"], swiftSettings: swift6),
-        .testTarget(name: "FluidClusterTests", dependencies: ["FluidCluster"], swiftSettings: swift6),
+        .testTarget(name: "FluidVocabularyTests", dependencies: ["FluidVocabulary"]),
+        .testTarget(name: "FluidKernelsTests", dependencies: ["FluidKernels"]),
+        .testTarget(name: "FluidModelTests", dependencies: ["FluidModel"]),
+        .testTarget(name: "FluidBenchTests", dependencies: ["FluidBench"]),
+        .testTarget(name: "FluidClusterTests", dependencies: ["FluidCluster"]),
         .testTarget(name: "FluidTransportTests", dependencies: [
             "FluidTransport", "FluidCluster", "FluidModel",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
-        ], swiftSettings: swift6),
-        .testTarget(name: "FluidDashboardTests", dependencies: ["FluidDashboard"], swiftSettings: swift6),
+        ]),
+        .testTarget(name: "FluidDashboardTests", dependencies: ["FluidDashboard"]),
         // Tests that run real processes (fluid nodes, `fluid demo` in tmux, network
         // namespaces, the paper bench): one target, one copy of the helpers that start,
         // feed and watch them.
@@ -104,7 +102,8 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
-        ], swiftSettings: swift6),
+        ]),
     ],
-    swiftLanguageModes: [.v5]
+    // Every target, tests included: the compiler checks all cross-thread access.
+    swiftLanguageModes: [.v6]
 )

@@ -125,7 +125,8 @@ struct BenchCommand: AsyncParsableCommand {
         guard let dir = data ?? MNIST.defaultDirectory() else {
             throw CommandFailure(message: "no MNIST data found (tried \(MNIST.candidateDirectories().joined(separator: ", "))); run `make data` or pass --data DIR")
         }
-        var config = ClusterConfig(kind: .fluid, testSet: try MNIST.load(directory: dir, split: .test))
+        var config = ClusterConfig(kind: .fluid, testSet: try MNIST.load(directory: dir, split: .test),
+                                   logger: .stderr(label: "fluid.bench", level: .error))
         config.weightsDirectory = models
         guard (1...256).contains(batch), frames >= 1 else {
             throw ValidationError("--batch 1…256 (a node computes at most 256 per go), --frames ≥ 1")
@@ -135,7 +136,7 @@ struct BenchCommand: AsyncParsableCommand {
         for k in ModelKind.allCases where !FileManager.default.fileExists(atPath: config.weightsPath(for: k)) {
             throw CommandFailure(message: "weight file '\(config.weightsPath(for: k))' not found (run from the package root or pass --models)")
         }
-        try config.applyCLI(nodeLogs: nodeLogs, logLabel: "fluid.bench", level: .error)
+        try config.applyCLI(nodeLogs: nodeLogs)
         if let tls { do { try config.useTLS(directory: tls) } catch { throw CommandFailure(error) } }
         return config
     }

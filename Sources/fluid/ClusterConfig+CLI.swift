@@ -5,15 +5,21 @@ import Logging
 
 extension ClusterConfig {
     /// What `fluid run` and `fluid bench` set alike: node output into `nodeLogs` (created if
-    /// needed; nil = discarded) and a controller logger on stderr at `level`.
-    mutating func applyCLI(nodeLogs: String?, logLabel: String, level: Logger.Level) throws {
+    /// needed; nil = discarded).
+    mutating func applyCLI(nodeLogs: String?) throws {
         if let d = nodeLogs {
             try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
             nodeOutput = .directory(d)
         }
-        var logger = Logger(label: logLabel) { StreamLogHandler.standardError(label: $0) }
+    }
+}
+
+extension Logger {
+    /// The commands' logger: stderr at `level`.
+    static func stderr(label: String, level: Logger.Level) -> Logger {
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level
-        self.logger = logger
+        return logger
     }
 }
 

@@ -78,7 +78,7 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
             throw DemoError("no MNIST data found (tried \(tried)); run `make data` or pass --data DIR / set MNIST_DIR")
         }
         let testSet = try MNIST.load(directory: dir, split: .test)
-        var config = ClusterConfig(kind: kind, testSet: testSet)
+        var config = ClusterConfig(kind: kind, testSet: testSet, logger: logger)
         config.mode = mode
         (config.plan, config.goal) = policy
         config.rate = rate
@@ -90,7 +90,6 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
             throw DemoError("cannot start the nodes on \(weights): \(error)")
         }
         config.nodeOutput = .directory(nodeLogDirectory)
-        config.logger = logger
         if let d = tlsDirectory { try config.useTLS(directory: d, createIfMissing: true) }
         // The callbacks reach this driver through a relay: they are given to the
         // controller before `self` exists.

@@ -74,7 +74,7 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure(message: "no MNIST data found (tried \(MNIST.candidateDirectories().joined(separator: ", "))); run `make data` or pass --data DIR")
         }
         let testSet = try MNIST.load(directory: dir, split: .test)
-        var config = ClusterConfig(kind: k, testSet: testSet)
+        var config = ClusterConfig(kind: k, testSet: testSet, logger: .stderr(label: "fluid.run", level: .warning))
         config.mode = mode
         (config.plan, config.goal) = try policy()
         config.rate = rate
@@ -84,7 +84,7 @@ struct RunCommand: AsyncParsableCommand {
         config.batchSize = batch
         config.windowBatches = window
         config.link = try LinkShape(latencyMs: linkLatency, bandwidthMbit: linkBandwidth)
-        try config.applyCLI(nodeLogs: nodeLogs, logLabel: "fluid.run", level: .warning)
+        try config.applyCLI(nodeLogs: nodeLogs)
         do { try tls.map { try config.useTLS(directory: $0) }; try attach.map { try config.attach(spec: $0) } } catch {
             throw CommandFailure(error)
         }

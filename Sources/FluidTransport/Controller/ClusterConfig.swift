@@ -45,7 +45,8 @@ public struct ClusterConfig: Sendable {
     public var link = LinkShape()
     /// Where the nodes' stderr (their logs) goes.
     public var nodeOutput: NodeOutput = .discard
-    public var logger = Logger(label: "fluid.controller")
+    /// Where the controller logs (given by the caller: a library never makes its own).
+    public var logger: Logger
 
     public enum NodeOutput: Equatable, Sendable {
         case inherit, discard
@@ -53,9 +54,10 @@ public struct ClusterConfig: Sendable {
         case directory(String)
     }
 
-    public init(kind: ModelKind, testSet: MNISTSet) {
+    public init(kind: ModelKind, testSet: MNISTSet, logger: Logger) {
         self.kind = kind
         self.testSet = testSet
+        self.logger = logger
     }
 
     public func weightsPath(for kind: ModelKind) -> String {

@@ -49,7 +49,7 @@ public struct LinkShape: Sendable, Equatable, CustomStringConvertible {
         return a
     }
 
-    /// Short label: "loopback" when unshaped, else e.g. "3 ms, 40 Mbit/s".
+    /// Short label: "unshaped", or e.g. "3 ms, 40 Mbit/s".
     public var description: String {
         guard !isUnshaped else { return "unshaped" }
         let bw = bandwidthMbit.map { "\(LinkShape.format($0)) Mbit/s" } ?? "unlimited"

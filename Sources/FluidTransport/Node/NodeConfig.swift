@@ -16,8 +16,7 @@ public struct NodeConfig: Sendable {
     /// Joint batches in flight at once (each holds one JointEngine per device, ~3 MB of
     /// activations at 128 images). Two hide the round trips of a dense exchange (one batch
     /// computes while the other waits for the peer); more only push the working set out of
-    /// the cache: bench cluster, ha-100 at 128 images per frame, alternating runs: 4 slots
-    /// 46.6k / 45.7k img/s, 3 slots 47.6k, 2 slots 50.9k / 51.2k / 49.5k, 1 slot 48.0k.
+    /// the cache (measured with `fluid bench cluster`: 2 slots were the fastest on loopback).
     public var jointSlots = 2
     /// Largest batch a node computes in one go (source frames are at most this large).
     public var maxBatch = Message.maxBatch
