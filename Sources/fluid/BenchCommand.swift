@@ -37,6 +37,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "paper/adaptive: folder for the .md, .json and .svg ('' writes nothing)") var out = "results"
     @Option(parsing: .unconditional, help: "adaptive: the p99 latency SLO, ms") var sloP99 = 50.0
     @Option(parsing: .unconditional, help: "adaptive: stretch every phase of the scenario by this factor") var timeScale = 1.0
+    @Flag(help: "adaptive: the adaptive run uses --mode auto (HA or HT for the offered rate) instead of the SLO goal") var auto = false
     @Option(help: "paper: kinds, comma-separated") var kinds = "static,dynamic,fluid"
     @Option(help: "paper: links, comma-separated (loopback, wifi-edge)") var links = "loopback,wifi-edge"
     @Option(parsing: .unconditional, help: "paper/cluster: seconds of warm-up per row") var warmup: Double?
@@ -99,6 +100,7 @@ struct BenchCommand: AsyncParsableCommand {
         var o = AdaptiveBench.Options(base: base)
         o.sloP99Ms = sloP99
         o.timeScale = timeScale
+        o.autoMode = auto
         o.progress = { BenchCommand.progress($0) }
         BenchCommand.progress("bench adaptive: fixed HA, fixed HT, adaptive (slo-p99 \(sloP99) ms); load average \(BenchMachine.loadAverage().map { String($0) } ?? "?")")
         let report: AdaptiveBench.Report

@@ -70,7 +70,7 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
 
     /// Loads the test set, spawns both nodes and waits for the full plan (before
     /// curses takes the terminal, so start-up errors print normally).
-    init(kind: ModelKind, mode: ModeSetting, rate: Double?, modelsDirectory: String,
+    init(kind: ModelKind, mode: ModeSetting, policy: (plan: Plan?, goal: Goal?) = (nil, nil), rate: Double?, modelsDirectory: String,
          dataDirectory: String?, nodeLogDirectory: String, tlsDirectory: String? = nil, logger: Logger) throws {
         self.logger = logger
         guard let dir = dataDirectory ?? MNIST.defaultDirectory() else {
@@ -80,6 +80,7 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
         let testSet = try MNIST.load(directory: dir, split: .test)
         var config = ClusterConfig(kind: kind, testSet: testSet, logger: logger)
         config.mode = mode
+        (config.plan, config.goal) = policy
         config.rate = rate
         config.weightsDirectory = modelsDirectory
         // A node that cannot load its weights exits with the reason in a log the user
@@ -195,6 +196,11 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
         var status: [String] = []
         if let k = kindStatus ?? (c.restarting ? "restarting nodes on \(c.kind.rawValue)…" : nil) { status.append(k) }
         if c.modeSetting == .auto { status.append("auto → \(c.runningMode.rawValue.uppercased())") }
+        // Issue 14: the cost model's word on the plan served (calibrating first).
+        if let a = c.adaptive, a.policy != "table" {
+            if a.calibrating { status.append("calibrating \(a.wanted?.rawValue ?? "")") }
+            else if let cap = a.capacity { status.append("model: \(c.servedPlan.rawValue) \(Format.si(cap))/s" + (a.expectedAccuracy.map { " \(Format.percent($0))" } ?? "")) }
+        }
         if c.rate == nil { status.append("rate: unthrottled") }
         s.status = status.isEmpty ? nil : status.joined(separator: "  ")
         return s

@@ -37,10 +37,15 @@ struct DemoCommand: ParsableCommand {
     var tls: String?
     @Option(help: "Redraws per second (1 … 30).")
     var fps: Double = 5
+    @Option(help: "Pin a plan of the kind's menu (issue 14), e.g. ht-50+u25.") var plan: String?
+    @Option(help: "Adaptive goal: accuracy, throughput (with --min-accuracy) or slo-p99 (with --slo-p99).") var goal: String?
+    @Option(help: "p99 latency SLO, ms (implies --goal slo-p99).") var sloP99: Double?
+    @Option(help: "Least accuracy for --goal throughput, percent.") var minAccuracy: Double?
 
     func validate() throws {
         if let rate, !(rate.isFinite && rate > 0) { throw ValidationError("--rate must be a positive number") }
         guard fps.isFinite, fps >= 1, fps <= 30 else { throw ValidationError("--fps must be between 1 and 30") }
+        _ = try PolicyOptions.resolve(kind: kind, mode: mode, plan: plan, goal: goal, sloP99: sloP99, minAccuracy: minAccuracy)
     }
 
     func run() throws {
@@ -63,6 +68,7 @@ struct DemoCommand: ParsableCommand {
         FileHandle.standardError.write(Data("fluid demo: starting the nodes… (log: \(logPath))\n".utf8))
         let driver = try ClusterDashboardDriver(
             kind: kind, mode: mode,
+            policy: try PolicyOptions.resolve(kind: kind, mode: mode, plan: plan, goal: goal, sloP99: sloP99, minAccuracy: minAccuracy),
             rate: rate, modelsDirectory: models, dataDirectory: data, nodeLogDirectory: logDir, tlsDirectory: tls, logger: logger)
         let options = DashboardOptions(
             command: "fluid demo", colour: Terminal.wantsColour(noColorFlag: noColor), readOnly: readOnly,

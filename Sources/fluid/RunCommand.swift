@@ -63,24 +63,8 @@ struct RunCommand: AsyncParsableCommand {
         _ = try policy()
     }
 
-    /// `--plan` / `--goal` / `--mode auto`, checked against each other and the kind's menu.
     func policy() throws -> (plan: Plan?, goal: Goal?) {
-        let k = kind
-        let g: Goal?
-        do { g = try Goal.parse(goal: goal, sloP99Ms: sloP99, minAccuracy: minAccuracy) } catch { throw ValidationError("\(error)") }
-        guard let name = plan else {
-            if g != nil, mode == .auto { throw ValidationError("--goal replaces --mode auto (auto is the accuracy goal over HA and HT): give one") }
-            return (nil, g)
-        }
-        guard let p = Plan.named(name), p != .none else {
-            throw ValidationError("--plan '\(name)' is not a plan (\(Plan.menu(for: .fluid).map(\.rawValue).joined(separator: ", ")))")
-        }
-        guard Plan.menu(for: k).contains(p) else {
-            throw ValidationError("--plan \(name) is not on the \(k.rawValue) menu (\(Plan.menu(for: k).map(\.rawValue).joined(separator: ", "))): its weights do not hold that network")
-        }
-        if g != nil { throw ValidationError("--plan pins a plan; --goal lets the controller choose: give one") }
-        if mode == .auto { throw ValidationError("--plan pins a plan; --mode auto lets the controller choose: give one") }
-        return (p, nil)
+        try PolicyOptions.resolve(kind: kind, mode: mode, plan: plan, goal: goal, sloP99: sloP99, minAccuracy: minAccuracy)
     }
 
     func run() async throws {

@@ -141,4 +141,20 @@ final class SourceInstanceTests: XCTestCase {
         for _ in 0..<10 { _ = t.submit(now: 2) }
         XCTAssertEqual(Set(sends(t.pump(now: 2)).map(\.0)), [.worker])
     }
+
+    /// The Master left a joint plan for `solo-50` and the Worker still relays the joint
+    /// plan: under Dynamic the Worker can run nothing alone, so it gets no standalone
+    /// requests while the Master serves (they would all be answered unavailable); under
+    /// Fluid it runs `u50` alone and keeps its standalone share.
+    func testNoStandaloneRouteToADeviceThatCanRunNothingAloneWhileAnotherServes() {
+        for (kind, worker) in [(ModelKind.dynamic, nil as SourceInstance.Route?), (.fluid, .standalone)] {
+            var s = SourceInstance(kind: kind)
+            _ = s.connected(.master, now: 0)
+            _ = s.connected(.worker, now: 0)
+            _ = s.plan(plan(.ha75, .master, 5), from: .worker, now: 1)
+            _ = s.plan(plan(.solo50, .master, 7, .ht), from: .master, now: 2)
+            XCTAssertEqual(s.routes()[.master], .serve(.solo50), "\(kind)")
+            XCTAssertEqual(s.routes()[.worker], worker, "\(kind)")
+        }
+    }
 }

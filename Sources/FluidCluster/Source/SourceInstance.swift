@@ -157,6 +157,13 @@ public struct SourceInstance {
                 break
             }
         }
+        if out.values.contains(where: { if case .serve = $0 { return true } else { return false } }) {
+            // Another device serves: a standalone route to a device that can run nothing
+            // alone would only earn *unavailable* answers. (It happened for the moment a
+            // Worker still relays the joint plan the Master just left for `solo-50`:
+            // Dynamic answered 128 requests unavailable during a calibration.)
+            for (d, r) in out where r == .standalone && Planner.plan(kind: kind, alive: [d], mode: .ht) == .none { out[d] = nil }
+        }
         if out.isEmpty {
             // Nobody serves under the plans: a device this source reaches whose plan is
             // not `none` is asked to serve alone (e.g. the Worker while the Master is

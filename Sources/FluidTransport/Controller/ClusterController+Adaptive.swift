@@ -126,8 +126,8 @@ extension SourceShell {
     /// The dashboard's plan pin (or `fluid run --plan`): this plan while its devices live.
     func pin(_ plan: Plan?) {
         let policy: AdaptiveRuntime.Policy = plan.map { .pinned($0) } ?? (modeSetting == .auto ? .auto : .table)
+        // The runtime's actions carry the wish out (`.want` for a pin or the table).
         for a in adaptive.set(policy: policy, now: t) { carryOut(a) }
-        if plan == nil, policy == .table { want(nil) }
     }
 
     /// The nodes restarted on another kind: its menu, its accuracies, a new model.
