@@ -157,4 +157,50 @@ final class SourceInstanceTests: XCTestCase {
             XCTAssertEqual(s.routes()[.worker], worker, "\(kind)")
         }
     }
+
+    /// Overload (the source generates faster than the one device answers): the credit
+    /// follows the device's own send → answer time, not how long requests waited at the
+    /// source, so it does not collapse; requests that could no longer be answered in time
+    /// are answered *unavailable* before they are sent, so what is sent is answered in time.
+    /// Before, every answer counted the source's queue as the device's slowness, the credit
+    /// halved to 1 and a fixed-HA cluster fell to a fraction of its capacity.
+    func testOverloadKeepsTheCreditAndShedsWhatCannotMakeTheDeadline() {
+        var settings = SourceInstance.Settings()
+        settings.batchSize = 8
+        settings.windowBatches = 4   // credit 32
+        settings.deadline = .milliseconds(1000)
+        var s = SourceInstance(kind: .fluid, settings: settings)
+        _ = s.connected(.master, now: 0)
+        _ = s.plan(plan(.solo50, .master, 3), from: .master, now: 0)
+        let service = 20 * ms        // the device answers a frame 20 ms after it was sent
+        var inFlight: [(at: UInt64, ids: [UInt64])] = []
+        var lateAnswers = 0, predictions = 0, shed = 0
+        var now: UInt64 = 0
+        while now < 5_000 * ms {
+            for _ in 0..<8 { _ = s.submit(now: now) }  // 8 per ms: 8000 img/s offered
+            s.heard(.master, now: now)                 // its heartbeats
+            while let f = inFlight.first, f.at <= now {
+                inFlight.removeFirst()
+                for (_, _, latency) in s.answers(ids: f.ids, labels: f.ids.map { _ in 1 }, from: .master, now: now) {
+                    predictions += 1
+                    if latency > settings.deadline.nanoseconds { lateAnswers += 1 }
+                }
+            }
+            for d in s.pump(now: now) {
+                switch d {
+                case .send(_, let ids, _): inFlight.append((now + service, ids))
+                case .answeredUnavailable(let ids, reason: .deadline): shed += ids.count
+                default: break
+                }
+            }
+            _ = s.tick(now: now)
+            now += ms
+        }
+        // 32 in flight per 20 ms = 1600 img/s of capacity: about 8000 predictions in 5 s.
+        XCTAssertGreaterThan(predictions, 7_000, "the credit collapsed under overload")
+        XCTAssertEqual(s.credit[.master] ?? s.maxCredit, s.maxCredit, "the device answered in time; its credit must stay whole")
+        XCTAssertEqual(lateAnswers, 0, "a request was sent that could not be answered within the deadline")
+        XCTAssertGreaterThan(shed, 0, "the overload was not shed")
+        XCTAssertEqual(s.ledger.shed, shed)
+    }
 }

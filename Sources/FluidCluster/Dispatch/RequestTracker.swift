@@ -27,9 +27,10 @@ public struct RequestTracker {
     /// Per-slot state codes (a byte each keeps the ring small).
     static let answeredCode: UInt8 = 0, pendingCode: UInt8 = 1, masterCode: UInt8 = 2, workerCode: UInt8 = 3
 
-    /// Ring of states and submission times for ids base ..< nextID.
+    /// Ring of states, submission and (last) send times for ids base ..< nextID.
     var states: [UInt8] = []
     var submitted: [UInt64] = []
+    var sentAt: [UInt64] = []
     var head = 0            // ring index of `base`
     var base: UInt64 = 0    // oldest id not yet known to be answered
     public private(set) var nextID: UInt64 = 0
@@ -50,6 +51,8 @@ public struct RequestTracker {
     public private(set) var redispatched = 0
     /// Answered *unavailable* by the source because the deadline passed.
     public private(set) var expired = 0
+    /// Of those, answered before they were sent: too old for any device to answer in time.
+    public private(set) var shed = 0
 
     public init() {}
 
@@ -93,6 +96,7 @@ public struct RequestTracker {
         let i = (head + count) % states.count
         states[i] = Self.pendingCode
         submitted[i] = now
+        sentAt[i] = now
         let id = nextID
         nextID += 1
         pending += 1
@@ -105,12 +109,13 @@ public struct RequestTracker {
         let n = Int(nextID - base)
         let cap = max(1024, states.count * 2)
         var s = [UInt8](repeating: Self.answeredCode, count: cap)
-        var t = [UInt64](repeating: 0, count: cap)
+        var t = [UInt64](repeating: 0, count: cap), u = [UInt64](repeating: 0, count: cap)
         for k in 0..<n {
             s[k] = states[(head + k) % states.count]
             t[k] = submitted[(head + k) % states.count]
+            u[k] = sentAt[(head + k) % states.count]
         }
-        states = s; submitted = t; head = 0
+        states = s; submitted = t; sentAt = u; head = 0
     }
 
     /// Moves `base` past answered ids.
@@ -122,22 +127,23 @@ public struct RequestTracker {
         if freshCursor < base { freshCursor = base }
     }
 
-    /// Takes up to `max` pending ids (re-queued first, then fresh) and marks them in flight on `device`.
-    public mutating func nextBatch(for device: Role, max: Int) -> [UInt64] {
+    /// Takes up to `max` pending ids (re-queued first, then fresh) and marks them in flight on
+    /// `device`, sent at `now` (nil: their submission time).
+    public mutating func nextBatch(for device: Role, max: Int, now: UInt64? = nil) -> [UInt64] {
         var out: [UInt64] = []
         guard max > 0, pending > 0 else { return out }
         out.reserveCapacity(Swift.min(max, pending))
         let code = Self.code(device)
         while out.count < max, retryHead < retry.count {
             let id = retry[retryHead]; retryHead += 1
-            if let i = index(of: id), states[i] == Self.pendingCode { states[i] = code; out.append(id) }
+            if let i = index(of: id), states[i] == Self.pendingCode { states[i] = code; sentAt[i] = now ?? submitted[i]; out.append(id) }
         }
         if retryHead == retry.count { retry.removeAll(keepingCapacity: true); retryHead = 0 }
         if freshCursor < base { freshCursor = base }
         while out.count < max, freshCursor < nextID {
             let i = (head + Int(freshCursor - base)) % states.count
             freshCursor += 1
-            if states[i] == Self.pendingCode { states[i] = code; out.append(freshCursor - 1) }
+            if states[i] == Self.pendingCode { states[i] = code; sentAt[i] = now ?? submitted[i]; out.append(freshCursor - 1) }
         }
         pending -= out.count
         adjust(code, by: out.count)
@@ -218,6 +224,32 @@ public struct RequestTracker {
             }
         }
         return ids
+    }
+
+    /// Answers *unavailable* the pending requests submitted before `limit`: no device would
+    /// answer them within the deadline, so sending them only takes the place of requests it
+    /// could (under overload a FIFO of doomed requests would make every answer late).
+    /// Returns them, oldest first.
+    public mutating func shed(submittedBefore limit: UInt64, now: UInt64) -> [UInt64] {
+        var ids: [UInt64] = []
+        guard pending > 0 else { return ids }
+        var id = base
+        while id < nextID, let i = index(of: id), submitted[i] < limit {
+            if states[i] == Self.pendingCode {
+                ids.append(id)
+                _ = settle(i, label: AnswerBatch.unavailable, now: now)
+                expired += 1
+                shed += 1
+            }
+            id = Swift.max(id + 1, base)
+        }
+        return ids
+    }
+
+    /// How long `id` has been on its device (ns), nil when it is not in flight.
+    public func serviceTime(of id: UInt64, now: UInt64) -> UInt64? {
+        guard let i = index(of: id), states[i] == Self.masterCode || states[i] == Self.workerCode else { return nil }
+        return now &- sentAt[i]
     }
 
     /// Submission time of the oldest outstanding request.

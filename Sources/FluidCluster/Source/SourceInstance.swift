@@ -101,6 +101,9 @@ public struct SourceInstance {
     /// until their late answers arrive. Otherwise a drowning device would be fed a fresh
     /// request for every one that expired, and its queue would never drain.
     public private(set) var ghosts: [Role: Int] = [:]
+    /// Each device's recent time from send to answer (ns; the slowest of a frame, smoothed):
+    /// a request older than the deadline minus the fastest device's is shed, not sent.
+    public private(set) var serviceTime: [Role: UInt64] = [:]
     public var maxCredit: Int { settings.windowBatches * settings.batchSize }
     /// The plan served as last reported (`served` directive).
     public private(set) var served: Plan = .none
@@ -244,14 +247,22 @@ public struct SourceInstance {
         accepted.reserveCapacity(ids.count)
         var slowest: UInt64 = 0, late = 0
         for (id, label) in zip(ids, labels) {
+            let service = ledger.serviceTime(of: id, now: now)
             if case .accepted(let l) = ledger.onAnswer(id, label: label, from: d, now: now) {
-                accepted.append((id, label, l)); slowest = max(slowest, l)
+                accepted.append((id, label, l)); slowest = max(slowest, service ?? l)
             } else {
                 late += 1
             }
         }
         if late > 0, let g = ghosts[d] { ghosts[d] = max(0, g - late) }
-        if !accepted.isEmpty { adaptCredit(d, slowest: slowest, answered: accepted.count, now: now) }
+        if !accepted.isEmpty {
+            // Credits follow the device's own time (send → answer), not the time a request
+            // waited at the source: under overload the source's queue is long while every
+            // device answers in time, and halving the credits for it would collapse the
+            // throughput exactly when it is needed.
+            adaptCredit(d, slowest: slowest, answered: accepted.count, now: now)
+            serviceTime[d] = serviceTime[d].map { ($0 * 3 + slowest) / 4 } ?? slowest
+        }
         return accepted
     }
 
@@ -301,6 +312,13 @@ public struct SourceInstance {
             }
             return out
         }
+        // Shed what no device routed to could answer within the deadline (the fastest one's
+        // recent service time left): answered *unavailable* now rather than sent to expire.
+        let deadline = settings.deadline.nanoseconds
+        if let fastest = r.keys.compactMap({ serviceTime[$0] }).min(), fastest < deadline, now > deadline - fastest {
+            let doomed = ledger.shed(submittedBefore: now - (deadline - fastest), now: now)
+            if !doomed.isEmpty { out.append(.answeredUnavailable(doomed, reason: .deadline)) }
+        }
         // The faster device first: below saturation it takes the work, so a slow device
         // does not add its latency to requests a fast one could have answered.
         // Shares within 10 % of each other keep the fixed order (calibration noise must not
@@ -311,7 +329,7 @@ public struct SourceInstance {
             if let until = backoffUntil[d], now < until { continue }
             let credit = min(self.credit[d] ?? maxCredit, creditCap(d, route: route)) - (ghosts[d] ?? 0)
             while ledger.inFlight(on: d) < credit, ledger.pendingCount > 0 {
-                let ids = ledger.nextBatch(for: d, max: min(settings.batchSize, credit - ledger.inFlight(on: d)))
+                let ids = ledger.nextBatch(for: d, max: min(settings.batchSize, credit - ledger.inFlight(on: d)), now: now)
                 if ids.isEmpty { break }
                 out.append(.send(d, ids: ids, standalone: route == .standalone))
             }
@@ -375,6 +393,7 @@ public struct SourceInstance {
             reachable.remove(r)
             relayed[r] = nil
             ghosts[r] = nil
+            serviceTime[r] = nil
             ledger.onDeviceDown(r)
             var out: [Directive] = [.markDown(r, cause: cause, silentNanos: silent)]
             out += refresh(now: now)
