@@ -88,13 +88,24 @@ public struct AdaptiveController: Sendable {
     /// fastest one is wanted). `measuredP99Ms`: the running plan's p99 in the window.
     public mutating func decide(now: Double, running: Plan, offered: Double?, measuredP99Ms: Double?,
                                 alive: Set<Role>, model: CostModel) -> Decision? {
-        let candidates = menu.filter {
-            ($0 == running || (barredUntil[$0] ?? -.infinity) <= now) && $0.devices.isSubset(of: alive) && $0 != .none
-        }
-        guard !candidates.isEmpty else { return nil }
         if case .sloP99(let slo) = goal, let m = measuredP99Ms {
             strikes = m > slo * settings.sloStay ? strikes + 1 : 0
         }
+        // A joint plan with a slow device that fails the SLO by measurement while the model
+        // says it meets it: the model does not see how that device's stalls hold up every
+        // joint image, so the other joint plans (the same two devices on every image) would
+        // fail alike. Skip them now instead of trying each in turn.
+        var jointFailed = false
+        if case .sloP99(let slo) = goal, strikes >= settings.sloStrikes, running.isJoint,
+           running.devices.contains(where: { model.speed(of: $0) < 1 }),
+           let r = offered, let p = model.predictedP99Ms(running, offered: r), p <= slo * settings.sloStay {
+            jointFailed = true
+        }
+        let candidates = menu.filter {
+            ($0 == running || (barredUntil[$0] ?? -.infinity) <= now) && $0.devices.isSubset(of: alive) && $0 != .none
+                && !(jointFailed && $0.isJoint && $0 != running)
+        }
+        guard !candidates.isEmpty else { return nil }
         var fig: [Plan: Figures] = [:]
         for p in Set(candidates + [running]) {
             fig[p] = Figures(capacity: model.capacity(p), accuracy: model.accuracy(p),
@@ -158,6 +169,7 @@ public struct AdaptiveController: Sendable {
             let bar = min(120, (lastBar[running] ?? settings.barSeconds / 2) * 2)
             lastBar[running] = bar
             barredUntil[running] = now + bar
+            if jointFailed { for p in menu where p.isJoint && p != running { barredUntil[p] = max(barredUntil[p] ?? 0, now + bar) } }
         }
         return Decision(plan: best, reason: reason(running: running, best: best, why: why, urgent: urgent,
                                                    offered: offered, measuredP99Ms: measuredP99Ms, fig: fig, model: model),
