@@ -12,7 +12,7 @@
 # plugins. So the tests are run without `swift test` on Linux (the test bundle is an
 # executable there; elsewhere `swift test --skip-build`). And every build passes
 # --build-tests, `make run` too: measured on a clean clone, `make run` right after
-# `make test` recompiled every module, swift-nio included (4.5 min), when only the test
+# `make test` recompiled every module, swift-nio included, when only the test
 # build had it — the test products change how SwiftPM compiles the library modules. A
 # first `make run` pays for the test targets once; every command after it is a no-op.
 # SwiftPM also keys on the environment it runs in: any variable that differs from the last
