@@ -28,7 +28,7 @@ final class PlannerTests: XCTestCase {
     }
 
     /// A wanted plan runs while its devices are alive and the kind's weights allow it;
-    /// otherwise the failure table decides (DESIGN §4 stays the rule).
+    /// otherwise the failure table decides (docs/cluster.md, "Which plan runs", stays the rule).
     func testWantedPlanYieldsToTheFailureTable() {
         let both: Set<Role> = [.master, .worker], m: Set<Role> = [.master], w: Set<Role> = [.worker]
         let table: [(ModelKind, Set<Role>, Mode, Plan, Plan)] = [

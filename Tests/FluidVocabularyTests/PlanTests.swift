@@ -57,7 +57,7 @@ final class PlanTests: XCTestCase {
     }
 
     /// Only what a kind's weights allow: the `u` networks exist only in Fluid, Static has
-    /// only `100`, and every menu holds the plans of its failure table (DESIGN §4).
+    /// only `100`, and every menu holds the plans of its failure table (docs/cluster.md, "Which plan runs").
     func testMenuPerKind() {
         XCTAssertEqual(Plan.menu(for: .static), [.ha100])
         XCTAssertEqual(Set(Plan.menu(for: .dynamic)), [.ha100, .ha75, .solo50, .solo25])

@@ -31,7 +31,7 @@ public enum Planner {
     /// The same table, unless a source wants a plan of the kind's menu (a pinned plan or
     /// the adaptive controller's choice) and every device it needs is alive: then that
     /// plan. A wanted plan never survives the failure of a device it needs: the table
-    /// decides what runs then (DESIGN §4), and the wanted plan comes back with the device.
+    /// decides what runs then (docs/cluster.md, "Which plan runs"), and the wanted plan comes back with the device.
     public static func plan(kind: ModelKind, alive: Set<Role>, mode: Mode, wanted: Plan?) -> Plan {
         if let w = wanted, runnable(w, kind: kind, alive: alive) { return w }
         return plan(kind: kind, alive: alive, mode: mode)
