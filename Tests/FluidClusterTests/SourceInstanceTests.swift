@@ -203,4 +203,41 @@ final class SourceInstanceTests: XCTestCase {
         XCTAssertGreaterThan(shed, 0, "the overload was not shed")
         XCTAssertEqual(s.ledger.shed, shed)
     }
+
+    /// A paced load (one request every 100 µs) on a device that answers a frame 5 ms after
+    /// it was sent: at most one partial frame is in flight (Nagle's rule), the rest wait to
+    /// fill a frame. Before, it sent a frame per arrival; each frame costs the devices a fixed amount (in a joint plan two
+    /// activation exchanges), and `ha-100` fell behind 8 k img/s that it serves at 25 k
+    /// saturated.
+    func testAPacedLoadFillsFramesOnceAFramesWorthIsInFlight() {
+        var settings = SourceInstance.Settings()
+        settings.batchSize = 32
+        settings.windowBatches = 8
+        var s = SourceInstance(kind: .fluid, settings: settings)
+        _ = s.connected(.master, now: 0)
+        _ = s.plan(plan(.ha100, .master, 3), from: .master, now: 0)
+        let us: UInt64 = 1_000, service = 5 * ms
+        var inFlight: [(at: UInt64, ids: [UInt64])] = []
+        var frames: [Int] = [], predictions = 0, worstWait: UInt64 = 0
+        var now: UInt64 = 0
+        while now < 1_000 * ms {
+            _ = s.submit(now: now)
+            s.heard(.master, now: now)
+            while let f = inFlight.first, f.at <= now {
+                inFlight.removeFirst()
+                for (_, _, latency) in s.answers(ids: f.ids, labels: f.ids.map { _ in 1 }, from: .master, now: now) {
+                    predictions += 1; worstWait = max(worstWait, latency)
+                }
+            }
+            for case .send(_, let ids, _) in s.pump(now: now) { inFlight.append((now + service, ids)); frames.append(ids.count) }
+            _ = s.tick(now: now)
+            now += 100 * us
+        }
+        XCTAssertGreaterThan(predictions, 9_800, "a paced 10 k img/s under the device's capacity must be served")
+        // At most one partial frame in flight: one per answer time (200 in 1 s), the rest full.
+        let partial = frames.filter { $0 < 32 }.count
+        XCTAssertLessThanOrEqual(partial, 201, "\(partial) partial frames of \(frames.count): one frame per arrival")
+        XCTAssertLessThanOrEqual(frames.count, 10_000 / 32 + 201)
+        XCTAssertLessThan(worstWait, 20 * ms, "a partial frame must not wait for long")
+    }
 }

@@ -93,6 +93,8 @@ public struct SourceInstance {
     /// every frame, so it is computed once per change.
     var cachedRoutes: [Role: Route]?
     var backoffUntil: [Role: UInt64] = [:]
+    /// The first id of the partial frame last sent to each device (see `pump`).
+    var partialFrame: [Role: UInt64] = [:]
     /// Images each device may have in flight (see the type's comment).
     public private(set) var credit: [Role: Int] = [:]
     var lastDecrease: [Role: UInt64] = [:]
@@ -329,8 +331,20 @@ public struct SourceInstance {
             if let until = backoffUntil[d], now < until { continue }
             let credit = min(self.credit[d] ?? maxCredit, creditCap(d, route: route)) - (ghosts[d] ?? 0)
             while ledger.inFlight(on: d) < credit, ledger.pendingCount > 0 {
-                let ids = ledger.nextBatch(for: d, max: min(settings.batchSize, credit - ledger.inFlight(on: d)), now: now)
+                let size = min(settings.batchSize, credit - ledger.inFlight(on: d))
+                // Nagle's rule for frames: at most one partial frame in flight per device.
+                // Otherwise a paced load sends a frame per arrival, every image pays a
+                // frame's fixed cost (in a joint plan two activation exchanges) and the
+                // device serves a third of what it does with full frames, while the small
+                // frames keep its credit full (measured: ha-100 fell behind 8 k img/s that
+                // it serves at 25 k saturated). A request then waits at most for the
+                // partial frame before it to be answered.
+                if ledger.pendingCount < size {
+                    if let p = partialFrame[d], ledger.state(of: p) == .inFlight(d) { break }
+                }
+                let ids = ledger.nextBatch(for: d, max: size, now: now)
                 if ids.isEmpty { break }
+                if ids.count < settings.batchSize { partialFrame[d] = ids[0] }
                 out.append(.send(d, ids: ids, standalone: route == .standalone))
             }
         }
