@@ -8,22 +8,26 @@ final class AdaptiveRuntimeTests: XCTestCase {
     static let rates: [Plan: [Role: Double]] = [.ha100: [.master: 10_000], .ha75: [.master: 13_000],
                                                 .ht: [.master: 60_000, .worker: 60_000], .ht25: [.master: 100_000, .worker: 100_000]]
 
-    func testCalibratesThenRoutesAroundASlowWorkerAndReturns() throws {
-        var rt = AdaptiveRuntime(kind: .fluid, policy: .goal(.sloP99(ms: 20)), accuracy: AdaptiveControllerTests.fluidAccuracy, batchSize: 32)
-        XCTAssertTrue(rt.isCalibrating)
+    /// The fake cluster: serves what the runtime wants (by the next tick) at `rates`,
+    /// saturated while calibrating, else at the offered rate; a slow Worker stops 90 ms of
+    /// every 120 ms (its heartbeats are late, its answers wait).
+    struct FakeCluster {
+        var rt: AdaptiveRuntime
         let tick = 0.05
         var now = 0.0, served = Plan.ha100
         var wants: [(t: Double, plan: Plan?, reason: String)] = []
         var speeds: [(t: Double, device: Role, state: SpeedTracker.State)] = []
         var workerSlow = false
-        func run(until end: Double, offered: Double?) {
+
+        init(policy: AdaptiveRuntime.Policy) {
+            rt = AdaptiveRuntime(kind: .fluid, policy: policy, accuracy: AdaptiveControllerTests.fluidAccuracy, batchSize: 32)
+        }
+
+        mutating func run(until end: Double, offered: Double?) {
             while now < end {
                 now += tick
                 let calibrating = rt.isCalibrating
-                // The fake cluster: saturated while calibrating, else the offered rate; a
-                // slow Worker stops 90 ms of every 120 ms (its heartbeats are late, its
-                // answers wait).
-                for (d, capacity) in Self.rates[served] ?? [:] {
+                for (d, capacity) in AdaptiveRuntimeTests.rates[served] ?? [:] {
                     var cap = capacity
                     if workerSlow, d == .worker || served.isJoint { cap /= 4 }
                     let share = served.isJoint ? 1 : (d == .master ? 1.0 : 0.0)
@@ -38,7 +42,7 @@ final class AdaptiveRuntimeTests: XCTestCase {
                     switch a {
                     case .want(let p, let reason, _):
                         wants.append((now, p, reason))
-                        if let p { served = p } // the leader deploys it by the next tick
+                        if let p { served = p }
                     case .speed(let d, let s, _):
                         speeds.append((now, d, s))
                     case .calibrating, .calibrated:
@@ -47,40 +51,66 @@ final class AdaptiveRuntimeTests: XCTestCase {
                 }
             }
         }
-        run(until: 8, offered: 2_000)
-        XCTAssertFalse(rt.isCalibrating)
-        XCTAssertEqual(wants.prefix(4).map(\.plan), [.ha100, .ha75, .ht, .ht25], "calibration pins")
-        XCTAssertEqual(rt.model.joint[.ha100]!.imagesPerSecond, 10_000, accuracy: 500)
-        XCTAssertEqual(rt.model.solo[.worker]![.u25]!.imagesPerSecond, 100_000, accuracy: 5_000)
-        let calibrated = try XCTUnwrap(wants.dropFirst(4).first)
+    }
+
+    func testCalibratesThenRoutesAroundASlowWorkerAndReturns() throws {
+        var c = FakeCluster(policy: .goal(.sloP99(ms: 20)))
+        XCTAssertTrue(c.rt.isCalibrating)
+        c.run(until: 8, offered: 2_000)
+        XCTAssertFalse(c.rt.isCalibrating)
+        XCTAssertEqual(c.wants.prefix(4).map(\.plan), [.ha100, .ha75, .ht, .ht25], "calibration pins")
+        XCTAssertEqual(c.rt.model.joint[.ha100]!.imagesPerSecond, 10_000, accuracy: 500)
+        XCTAssertEqual(c.rt.model.solo[.worker]![.u25]!.imagesPerSecond, 100_000, accuracy: 5_000)
+        let calibrated = try XCTUnwrap(c.wants.dropFirst(4).first)
         XCTAssertEqual(calibrated.plan, .ha100, calibrated.reason)
-        XCTAssertEqual(served, .ha100)
-        XCTAssertTrue(speeds.isEmpty)
+        XCTAssertEqual(c.served, .ha100)
+        XCTAssertTrue(c.speeds.isEmpty)
 
         // The Worker slows 4×: within 2 s the Worker is SLOW and the cluster leaves HA.
-        workerSlow = true
-        let slowAt = now
-        run(until: slowAt + 2, offered: 2_000)
-        let slow = try XCTUnwrap(speeds.first { $0.device == .worker })
+        c.workerSlow = true
+        let slowAt = c.now
+        c.run(until: slowAt + 2, offered: 2_000)
+        let slow = try XCTUnwrap(c.speeds.first { $0.device == .worker })
         XCTAssertNotNil(slow.state.factor)
         XCTAssertLessThanOrEqual(slow.t - slowAt, 2)
-        let away = try XCTUnwrap(wants.last)
+        let away = try XCTUnwrap(c.wants.last)
         XCTAssertNotEqual(away.plan, .ha100)
         XCTAssertLessThanOrEqual(away.t - slowAt, 2, "re-planned within 2 s: \(away.reason)")
         XCTAssertTrue(away.reason.contains("fails the goal"), away.reason)
-        XCTAssertFalse(speeds.contains { $0.device == .master })
+        XCTAssertFalse(c.speeds.contains { $0.device == .master })
 
         // Recovered: heartbeats regular again; after two windows it is normal and after the
         // dwell the cluster goes back to HA.
-        workerSlow = false
-        let backAt = now
-        run(until: backAt + 7, offered: 2_000)
-        XCTAssertEqual(speeds.last?.device, .worker)
-        XCTAssertEqual(speeds.last?.state, .normal)
-        XCTAssertEqual(served, .ha100)
-        let back = try XCTUnwrap(wants.last)
+        c.workerSlow = false
+        let backAt = c.now
+        c.run(until: backAt + 7, offered: 2_000)
+        XCTAssertEqual(c.speeds.last?.device, .worker)
+        XCTAssertEqual(c.speeds.last?.state, .normal)
+        XCTAssertEqual(c.served, .ha100)
+        let back = try XCTUnwrap(c.wants.last)
         XCTAssertEqual(back.plan, .ha100)
         XCTAssertLessThanOrEqual(back.t - backAt, 6, "recovered, then the 5 s dwell: \(back.reason)")
+    }
+
+    /// A step in the offered rate is decided at the tick it is seen, not at the end of the
+    /// adaptive window: a ramp's step otherwise overloads the plan for up to a window
+    /// (measured in `fluid bench adaptive`: p99 67 ms in the second of the step).
+    func testAStepInTheOfferedRateIsDecidedAtOnce() throws {
+        var c = FakeCluster(policy: .goal(.sloP99(ms: 50)))
+        c.run(until: 8, offered: 2_000)
+        XCTAssertEqual(c.served, .ha100)
+        c.rt.settings.window = 5   // no window ends during the test: only the step decides
+        c.run(until: 8.3, offered: 6_000)      // 60 % of ha-100's 10 k: HA still serves it
+        XCTAssertEqual(c.served, .ha100)
+        let stepAt = c.now, before = c.wants.count
+        c.run(until: stepAt + c.tick / 2, offered: 12_000)  // one tick, mid-window
+        let step = try XCTUnwrap(c.wants.dropFirst(before).first, "no decision at the step's tick")
+        XCTAssertFalse(step.plan?.isJoint ?? true, step.reason)
+        XCTAssertTrue(step.reason.contains("offered 12000"), step.reason)
+        // A load that does not move decides nothing between windows.
+        let settled = c.wants.count
+        c.run(until: c.now + 0.2, offered: 12_000)
+        XCTAssertEqual(c.wants.count, settled)
     }
 
     /// A pinned plan is wanted at once and never changed by the runtime; the table policy

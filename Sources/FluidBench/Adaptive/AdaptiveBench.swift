@@ -60,10 +60,20 @@ public enum AdaptiveBench {
         public var phases: [Phase]
         /// Per second: t (s from the scenario's start), offered, predictions, p99, plan.
         public var seconds: [Second]
+        /// What the run decided and saw: plan wishes with their reasons, speed changes,
+        /// plans served (t in s from the scenario's start; negative: before it).
+        public var events: [Event] = []
         enum CodingKeys: String, CodingKey {
-            case name, goodput, accuracy, lost, phases, seconds
+            case name, goodput, accuracy, lost, phases, seconds, events
             case p99Ms = "p99_ms", sloViolationS = "slo_violation_s"
         }
+    }
+
+    public struct Event: Codable, Sendable {
+        public var t: Double
+        /// "adapt", "speed" or "plan".
+        public var event: String
+        public var text: String
     }
 
     public struct Second: Codable, Sendable {
@@ -135,7 +145,13 @@ public enum AdaptiveBench {
 
     static func runOne(name: String, config: ClusterConfig, capacity known: Double, o: Options) async throws -> (Run, Double) {
         let samples = NIOLockedValueBox<[Sample]>([])
-        let c = try ClusterController(config: config, onSample: { s in samples.withLockedValue { $0.append(s) } })
+        let events = NIOLockedValueBox<[SessionEvent]>([])
+        let c = try ClusterController(config: config, onEvent: { e in
+            switch e.kind {
+            case .adapt, .speed, .plan: events.withLockedValue { $0.append(e) }
+            default: break
+            }
+        }, onSample: { s in samples.withLockedValue { $0.append(s) } })
         try await c.start()
         var capacity = known
         if config.goal != nil || config.mode == .auto {
@@ -168,7 +184,17 @@ public enum AdaptiveBench {
         }
         let summary = await c.stop()
         let all = samples.withLockedValue { $0 }
-        return (report(name: name, samples: all, t0: t0, capacity: capacity, slo: o.sloP99Ms, phases: phases, lost: summary.lost), capacity)
+        var run = report(name: name, samples: all, t0: t0, capacity: capacity, slo: o.sloP99Ms, phases: phases, lost: summary.lost)
+        run.events = events.withLockedValue { $0 }.compactMap { e in
+            let t = ((e.t - t0) * 1000).rounded() / 1000
+            switch e.kind {
+            case .adapt(let wanted, _, let reason, _): return Event(t: t, event: "adapt", text: "\(wanted?.rawValue ?? "table"): \(reason)")
+            case .speed(let d, let k, let reason): return Event(t: t, event: "speed", text: "\(d.rawValue) \(k.map { "SLOW ×\(String(format: "%.1f", $0))" } ?? "normal"): \(reason)")
+            case .plan(let p, let reason, _, _, _): return Event(t: t, event: "plan", text: "\(p.rawValue): \(reason)")
+            default: return nil
+            }
+        }
+        return (run, capacity)
     }
 
     static func report(name: String, samples: [Sample], t0: Double, capacity: Double, slo: Double,

@@ -182,6 +182,7 @@ public struct AdaptiveRuntime: Sendable {
                 // The first decision comes from the first window; meanwhile the best plan
                 // the model knows for the goal at the offered rate.
                 if let ctl = controller {
+                    decidedOffered = offered
                     var ctl2 = ctl
                     if let d = ctl2.decide(now: now, running: .none, offered: offered, measuredP99Ms: nil, alive: alive, model: model) {
                         wanted = d.plan
@@ -194,6 +195,19 @@ public struct AdaptiveRuntime: Sendable {
                 }
             }
             return out
+        }
+        // The offered rate is known the moment it changes (the user's `--rate`, the bench's
+        // ramp): decide at once instead of at the window's end, so a step in the load does
+        // not overload the plan for up to a window before the switch.
+        if let ctl = controller, offeredChanged(offered) {
+            var c = ctl
+            decidedOffered = offered
+            if let d = c.decide(now: now, running: served, offered: offered, measuredP99Ms: nil, alive: alive, model: model),
+               d.plan != wanted {
+                wanted = d.plan
+                out.append(.want(d.plan, reason: d.reason, numbers: d.numbers))
+            }
+            controller = c
         }
         guard let start = windowStart, windowPlan == served else {
             // A window across a plan change measures two plans: start again.
@@ -220,6 +234,7 @@ public struct AdaptiveRuntime: Sendable {
         let changes = tracker.observe(o, model: &model)
         for c in changes { out.append(.speed(c.device, c.state, reason: c.reason)) }
         if var ctl = controller {
+            decidedOffered = offered
             if !changes.isEmpty { ctl.liftBars() }
             if let d = ctl.decide(now: now, running: served, offered: offered, measuredP99Ms: judged, alive: alive, model: model),
                d.plan != wanted {
@@ -229,6 +244,20 @@ public struct AdaptiveRuntime: Sendable {
             controller = ctl
         }
         return out
+    }
+
+    /// The offered rate of the last decision.
+    var decidedOffered: Double??
+
+    /// Whether the offered rate moved by more than 5 % (or to or from unbounded) since the
+    /// last decision.
+    func offeredChanged(_ offered: Double?) -> Bool {
+        guard let last = decidedOffered else { return false }
+        switch (last, offered) {
+        case (nil, nil): return false
+        case (let a?, let b?): return abs(b - a) > 0.05 * max(a, 1)
+        default: return true
+        }
     }
 
     mutating func resetWindow(now: Double, plan: Plan) {
