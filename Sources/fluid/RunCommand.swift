@@ -108,11 +108,20 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure(error)
         }
         // The faults at their times, until --duration or SIGINT / SIGTERM, whichever first.
-        let t0 = ContinuousClock.now
+        // A policy that needs a cost model (--mode auto, --goal) calibrates first at full
+        // load: --duration, --rate and the faults' times count from its end, so a short
+        // run at a low rate is not mostly calibration, and a fault does not hit it.
+        let calibrates = config.plan == nil && (config.goal != nil || config.mode == .auto)
         await withTaskGroup(of: Void.self) { group in
             let signals = stop.stream
             group.addTask { for await _ in signals { return } }
             group.addTask {
+                if calibrates {
+                    // Calibration gives up on a plan not served within 3 s: it ends.
+                    try? await controller.wait(until: { $0.adaptive?.calibrating == false }, timeout: 120,
+                                               describe: { _ in "calibration did not end" })
+                }
+                let t0 = ContinuousClock.now
                 for f in schedule {
                     do { try await Task.sleep(until: t0 + .seconds(f.at), clock: .continuous) } catch { return }
                     controller.inject(f.fault)

@@ -80,8 +80,14 @@ extension SourceShell {
         case .speed(let d, let state, let reason):
             emit(.speed(d, factor: state.factor, reason: reason))
         case .calibrating:
-            break
+            if calibrationStart == nil { calibrationStart = (t, source.ledger.nextID) }
         case .calibrated(let skipped):
+            if let c = calibrationStart {
+                // Calibration offers as much as the cluster takes, whatever `--rate` says:
+                // say how much that was (`fluid run` starts its clock after it).
+                emit(.message("calibrated in \(Int(((t - c.t) * 1000).rounded())) ms with \(source.ledger.nextID - c.submitted) requests at full load; the offered rate applies from now"))
+                calibrationStart = nil
+            }
             if !skipped.isEmpty { emit(.message("calibration skipped \(skipped.map(\.rawValue).joined(separator: ", ")): not served in time")) }
             emitModel()
         }

@@ -242,6 +242,8 @@ final class SourceShell {
     /// Issue 14: the adaptive runtime and the slowdowns injected (ClusterController+Adaptive.swift).
     var adaptive: AdaptiveRuntime
     var lastModelEvent = 0.0
+    /// When the running calibration began, and the requests submitted until then.
+    var calibrationStart: (t: Double, submitted: UInt64)?
     var slowdowns: [Role: RepeatedTask] = [:]
     var slowGeneration: [Role: Int] = [:]
     var injectedSlow: [Role: Double] = [:]
