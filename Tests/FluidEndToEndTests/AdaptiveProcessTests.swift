@@ -8,9 +8,9 @@ import XCTest
 /// the Worker normal again after `unslow`, and nothing lost.
 final class AdaptiveProcessTests: XCTestCase {
     func testSlowWorkerIsDetectedAndRoutedAround() throws {
-        let slowAt = 7.0, unslowAt = 11.0
+        // Fault times count from the end of calibration (~4 s at the start of the session).
         let (code, out, err) = try FluidBinary.run(["run", "--headless", "--kind", "fluid", "--slo-p99", "20", "--rate", "4000",
-                                                    "--duration", "14", "--faults", "slow:worker=4@\(slowAt),unslow:worker@\(unslowAt)"])
+                                                    "--duration", "10", "--faults", "slow:worker=4@3,unslow:worker@7"])
         XCTAssertEqual(code, 0, "fluid run failed: \(err.suffix(2000))")
         let s = try Session(out)
         let summary = try XCTUnwrap(s.summary)
@@ -18,10 +18,17 @@ final class AdaptiveProcessTests: XCTestCase {
         XCTAssertEqual(s.header?["goal"] as? String, "slo-p99 20 ms")
         let context = "plans \(s.plans.map { "\($0.t):\($0.plan)" }); adapt \(s.events("adapt").map { "\($0["t"]!): \($0["wanted"]!)" })"
 
-        // Calibrated, then the most accurate plan for the SLO: a joint one (ha-100 unless
-        // the machine is so loaded that only ha-75 meets 20 ms).
+        // The faults as injected, on the session's clock.
+        let faults = s.events("fault")
+        let slowAt = try XCTUnwrap(faults.first { $0["action"] as? String == "slow" }?["t"] as? Double, "\(faults)")
+        let unslowAt = try XCTUnwrap(faults.first { $0["action"] as? String == "unslow" }?["t"] as? Double, "\(faults)")
+        // Calibrated before the first fault (it is not counted in the fault times), then the
+        // most accurate plan for the SLO: a joint one (ha-100 unless the machine is so
+        // loaded that only ha-75 meets 20 ms).
         let models = s.events("model")
         XCTAssertFalse(models.isEmpty, "no cost model printed")
+        let calibrated = try XCTUnwrap(s.events("message").first { ($0["message"] as? String ?? "").hasPrefix("calibrated in") }?["t"] as? Double)
+        XCTAssertEqual(slowAt - calibrated, 3, accuracy: 0.5, "the fault's time counts from the end of calibration")
         let beforeSlow = s.plans.filter { $0.t < slowAt }.last?.plan ?? ""
         XCTAssertTrue(beforeSlow.hasPrefix("ha-"), context)
 
