@@ -29,6 +29,13 @@ final class AdaptiveProcessTests: XCTestCase {
         XCTAssertFalse(models.isEmpty, "no cost model printed")
         let calibrated = try XCTUnwrap(s.events("message").first { ($0["message"] as? String ?? "").hasPrefix("calibrated in") }?["t"] as? Double)
         XCTAssertEqual(slowAt - calibrated, 3, accuracy: 0.5, "the fault's time counts from the end of calibration")
+        // Calibration's full-load seconds are calibration records, and the session's first
+        // sample holds none of its traffic: it carries the offered 4 000 img/s.
+        let calibration = s.lines.filter { $0["type"] as? String == "calibration" }
+        XCTAssertFalse(calibration.isEmpty, "no calibration records")
+        XCTAssertFalse(s.samples.contains { ($0["t"] as? Double ?? 0) <= calibrated }, "a sample during calibration")
+        let first = try XCTUnwrap(s.samples.first)
+        XCTAssertLessThanOrEqual(first["throughput"] as? Double ?? .infinity, 4_000 * 1.25, "\(first)")
         let beforeSlow = s.plans.filter { $0.t < slowAt }.last?.plan ?? ""
         XCTAssertTrue(beforeSlow.hasPrefix("ha-"), context)
 

@@ -146,7 +146,10 @@ public struct Sample: Sendable, Equatable {
     /// Per-second fields are the bare names of docs/cli.md plus `*_s`; cumulative ones end in `_total`.
     public var json: JSONValue {
         func num(_ v: Double?, _ digits: Int) -> JSONValue { v.map { .number($0, digits: digits) } ?? .null }
-        var o: [(String, JSONValue)] = [("type", "sample"), ("t", .number(t, digits: 3))]
+        // A second of calibration (full load, plans pinned one after another: not what the
+        // session serves) is its own record type; readers of samples skip it.
+        let type: JSONValue = adaptive?.calibrating == true ? "calibration" : "sample"
+        var o: [(String, JSONValue)] = [("type", type), ("t", .number(t, digits: 3))]
         o.append(("throughput", .number(throughput, digits: 1)))
         o.append(("accuracy", num(accuracy, 4)))
         o.append(("unavailable", .number(unavailablePerSecond, digits: 1)))

@@ -82,16 +82,29 @@ extension SourceShell {
         case .calibrating:
             if calibrationStart == nil { calibrationStart = (t, source.ledger.nextID) }
         case .calibrated(let skipped):
-            if let c = calibrationStart {
-                // Calibration offers as much as the cluster takes, whatever `--rate` says:
-                // say how much that was (`fluid run` starts its clock after it).
-                emit(.message("calibrated in \(Int(((t - c.t) * 1000).rounded())) ms with \(source.ledger.nextID - c.submitted) requests at full load; the offered rate applies from now"))
-                calibrationStart = nil
-            }
+            // Calibration's requests are answered before the offered rate starts (see
+            // `finishCalibration`).
+            if calibrationStart != nil { calibrationDraining = true }
             if !skipped.isEmpty { emit(.message("calibration skipped \(skipped.map(\.rawValue).joined(separator: ", ")): not served in time")) }
             emitModel()
         }
         publish(force: true)
+    }
+
+    /// Calibration offered as much as the cluster takes, whatever `--rate` says. Once its
+    /// requests are all answered (tens of ms), this says how much it was, writes the part
+    /// of a second since the last sample as a calibration record and starts the samples
+    /// and the offered rate afresh: the session's first sample holds none of it.
+    func finishCalibration() {
+        guard calibrationDraining else { return }
+        calibrationDraining = false
+        if let c = calibrationStart {
+            emit(.message("calibrated in \(Int(((t - c.t) * 1000).rounded())) ms with \(source.ledger.nextID - c.submitted) requests at full load; the offered rate applies from now"))
+        }
+        calibrationStart = nil
+        emitSample(endOfCalibration: true)
+        startSamples()
+        generatedAtRate = 0
     }
 
     func emitModel() {
@@ -107,7 +120,7 @@ extension SourceShell {
         source.wantedMode = m
         source.wantedPlan = plan
         for l in links.values where l.hello != nil { l.send(.setMode(ModeRequest(mode: m, plan: plan))) }
-        if modeChanged, adaptive.policy == .auto {
+        if modeChanged, adaptive.policy == .auto, !adaptive.isCalibrating {
             emit(.mode(modeSetting, running: m, reason: "auto: \(plan?.rawValue ?? "table")"))
         }
         pump()
@@ -154,7 +167,7 @@ extension SourceShell {
     /// What a sample reports of the runtime.
     func adaptiveInfo() -> AdaptiveInfo {
         let served = source.served
-        return AdaptiveInfo(policy: adaptive.policy.description, wanted: adaptive.wanted, calibrating: adaptive.isCalibrating,
+        return AdaptiveInfo(policy: adaptive.policy.description, wanted: adaptive.wanted, calibrating: adaptive.isCalibrating || calibrationDraining,
                             capacity: adaptive.model.capacity(served), expectedAccuracy: adaptive.model.accuracy(served))
     }
 

@@ -12,6 +12,11 @@ extension SourceShell {
     func generate() {
         guard generating, !restarting else { return }
         let n = now
+        if calibrationDraining {
+            lastGenerate = n
+            guard tracker.outstanding == 0 else { return }
+            finishCalibration()
+        }
         // Calibration measures capacities: it offers as much as the cluster takes.
         if let r = rate, !adaptive.isCalibrating {
             generatedAtRate += r * Double(n &- lastGenerate) / 1e9
@@ -21,6 +26,8 @@ extension SourceShell {
             }
             if generatedAtRate > 1 { generatedAtRate = 1 } // shed what the backlog cannot hold
         } else {
+            // The rate owes nothing for the time calibration ran.
+            lastGenerate = n
             // As fast as the credits allow: keep a little more pending than the windows take.
             let targets = max(1, source.currentRoutes().count)
             while tracker.pendingCount < 2 * config.batchSize * targets { _ = source.submit(now: n) }

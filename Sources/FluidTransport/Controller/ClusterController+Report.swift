@@ -51,7 +51,9 @@ extension SourceShell {
         return (o, i)
     }
 
-    func emitSample() {
+    /// `endOfCalibration`: the part of a second up to calibration's end, written as a
+    /// calibration record.
+    func emitSample(endOfCalibration: Bool = false) {
         guard !stopped else { return }
         let bytes = sourceBytes
         // Images each device computed in the last second (its share; in HA both compute
@@ -88,6 +90,7 @@ extension SourceShell {
                        accuracyWindow: acc.accuracy, accuracyWindowCount: acc.count,
                        predicted: tracker.predicted, unavailable: tracker.unavailable)
         s.adaptive = adaptiveInfo()
+        if endOfCalibration { s.adaptive?.calibrating = true }
         lastSourceBytes = bytes
         window.reset()
         samples.append(s)

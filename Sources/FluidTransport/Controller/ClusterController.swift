@@ -244,6 +244,8 @@ final class SourceShell {
     var lastModelEvent = 0.0
     /// When the running calibration began, and the requests submitted until then.
     var calibrationStart: (t: Double, submitted: UInt64)?
+    /// Calibration is over; its requests are still being answered (nothing new is generated).
+    var calibrationDraining = false
     var slowdowns: [Role: RepeatedTask] = [:]
     var slowGeneration: [Role: Int] = [:]
     var injectedSlow: [Role: Double] = [:]
@@ -265,6 +267,7 @@ final class SourceShell {
     var startNanos: UInt64 = 0
     var startCPU: Double = 0
     var tasks: [RepeatedTask] = []
+    var sampleTask: RepeatedTask?
     var stopped = false
     /// A node process that exited while the cluster was starting.
     var exitedAtStart: Role?
@@ -373,10 +376,17 @@ final class SourceShell {
         startCPU = processCPUSeconds()
         lastGenerate = now
         generating = true
-        let me = NIOLoopBound(self, eventLoop: loop)
-        tasks.append(loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in me.value.emitSample() })
+        startSamples()
         pump()
         publish(force: true)
+    }
+
+    /// A sample every second from now (again from the end of calibration: the first
+    /// sample of the session proper then holds none of calibration's full-load traffic).
+    func startSamples() {
+        sampleTask?.cancel()
+        let me = NIOLoopBound(self, eventLoop: loop)
+        sampleTask = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in me.value.emitSample() }
     }
 
     /// The plan both devices should run for the current kind and mode.
@@ -421,6 +431,7 @@ final class SourceShell {
         stopped = true
         for d in Role.allCases { stopSlowdown(d, resume: true) }
         for task in tasks { task.cancel() }
+        sampleTask?.cancel()
         for l in links.values { l.closing = true; l.channel.close(promise: nil) }
         for w in waiters { w.promise.fail(ClusterError.startTimeout("stopped")) }
         waiters.removeAll()
