@@ -104,7 +104,7 @@ struct BenchCommand: AsyncParsableCommand {
         o.progress = { BenchCommand.progress($0) }
         BenchCommand.progress("bench adaptive: fixed HA, fixed HT, adaptive (slo-p99 \(sloP99) ms); load average \(BenchMachine.loadAverage().map { String($0) } ?? "?")")
         let report: AdaptiveBench.Report
-        do { report = try await AdaptiveBench.run(o) } catch { throw ValidationError("bench adaptive: \(error)") }
+        do { report = try await AdaptiveBench.run(o) } catch { throw CommandFailure(message: "bench adaptive: \(error)") }
         if !out.isEmpty {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let dir = out as NSString
