@@ -99,10 +99,15 @@ public enum AdaptiveBench {
             case format, version, date, machine, command, runs
             case sloP99Ms = "slo_p99_ms", haCapacity = "ha_capacity"
         }
+
+        package init(date: String, machine: BenchMachine, command: String, sloP99Ms: Double, haCapacity: Double, runs: [Run]) {
+            self.date = date; self.machine = machine; self.command = command
+            self.sloP99Ms = sloP99Ms; self.haCapacity = haCapacity; self.runs = runs
+        }
     }
 
     /// (name, start, end, offered share of C at t − start).
-    static func phases(scale s: Double) -> [(name: String, start: Double, end: Double, share: @Sendable (Double) -> Double)] {
+    package static func phases(scale s: Double) -> [(name: String, start: Double, end: Double, share: @Sendable (Double) -> Double)] {
         [("ramp-up", 0, 10 * s, { t in 0.1 + 1.4 * min(1, (t / s).rounded(.down) / 9) }),
          ("slow-worker", 10 * s, 20 * s, { _ in 0.5 }),
          ("ramp-down", 20 * s, 30 * s, { t in 1.5 - 1.4 * min(1, (t / s).rounded(.down) / 9) }),
@@ -197,7 +202,7 @@ public enum AdaptiveBench {
         return (run, capacity)
     }
 
-    static func report(name: String, samples: [Sample], t0: Double, capacity: Double, slo: Double,
+    package static func report(name: String, samples: [Sample], t0: Double, capacity: Double, slo: Double,
                        phases: [(name: String, start: Double, end: Double, share: @Sendable (Double) -> Double)], lost: Int) -> Run {
         let end = phases.last!.end
         // A sample covers the second before its t.
@@ -267,6 +272,13 @@ extension AdaptiveBench.Report {
             }.joined(separator: " | ") + " |\n"
         }
         s += "\n" + checks.map { "- \($0.pass ? "✓" : "✗") \($0.name)" }.joined(separator: "\n") + "\n"
+        if let a = runs.first(where: { $0.name == "adaptive" }) {
+            let decisions = a.events.filter { $0.event != "plan" && $0.t >= 0 }
+            if !decisions.isEmpty {
+                s += "\nThe adaptive run's decisions and speed changes (s from the scenario's start):\n\n"
+                for e in decisions { s += "- \(String(format: "%.2f", e.t)) \(e.event) \(e.text)\n" }
+            }
+        }
         return s
     }
 
