@@ -206,4 +206,22 @@ final class AdaptiveControllerTests: XCTestCase {
         XCTAssertFalse(away.plan.isJoint, "went to \(away.plan.rawValue): \(away.reason)")
         XCTAssertGreaterThan(c.barredUntil[.ha75] ?? 0, 10.5, "ha-75 was not barred with ha-100")
     }
+
+    /// Under an SLO no joint plan is entered while a device is SLOW, whatever the model
+    /// predicts for it (its stalls are on every joint image's path); once the device is
+    /// normal again HA comes back after the dwell.
+    func testNoJointPlanIsEnteredWhileADeviceIsSlow() throws {
+        var c = AdaptiveController(goal: .sloP99(ms: 50), menu: Plan.menu(for: .fluid))
+        let both: Set<Role> = [.master, .worker]
+        // ×2 slower Worker: ha-75 at 2 000 img/s has 6 500 of capacity and a predicted p99
+        // well under 60 % of the SLO, so only the rule keeps the cluster on the halves.
+        let slow = Self.model(slow: [.worker: 2])
+        XCTAssertLessThanOrEqual(slow.predictedP99Ms(.ha75, offered: 2_000)!, 30)
+        XCTAssertNil(c.decide(now: 100, running: .ht, offered: 2_000, measuredP99Ms: 1, alive: both, model: slow))
+        // The goal of accuracy has no tail to protect: the rule is the SLO's.
+        var a = AdaptiveController(goal: .accuracy, menu: Plan.menu(for: .fluid))
+        XCTAssertTrue(a.decide(now: 100, running: .ht, offered: 2_000, measuredP99Ms: 1, alive: both, model: slow)?.plan.isJoint ?? false)
+        let back = try XCTUnwrap(c.decide(now: 101, running: .ht, offered: 2_000, measuredP99Ms: 1, alive: both, model: Self.model()))
+        XCTAssertEqual(back.plan, .ha100, back.reason)
+    }
 }
