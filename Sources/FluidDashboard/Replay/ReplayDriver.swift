@@ -86,6 +86,7 @@ public final class ReplayDriver: DashboardDriver {
         s.events = Array(events.prefix(upperBound(events.count) { events[$0].time <= t }).suffix(200))
         if let last = shown.last { apply(last, to: &s) }
         applyEvents(upTo: t, to: &s)
+        s.planMap = planMap(upTo: t, sample: shown.last, kind: s.kind)
         if count == log.samples.count, t >= log.duration, let summary = log.summary {
             s.counters = summary.counters
         }
@@ -140,6 +141,25 @@ public final class ReplayDriver: DashboardDriver {
             default: break
             }
         }
+    }
+
+    /// The plan view from the latest `model` event at or before `t` (its `plans`: each
+    /// plan's capacity and expected accuracy as the live cost model saw them), the policy
+    /// and offered rate from the sample shown. nil-free: a log without a model says so.
+    private func planMap(upTo t: Double, sample: SessionLog.Sample?, kind: ModelKind) -> PlanMap {
+        let policy = sample?.fields["adaptive"]?["policy"]?.string ?? "table"
+        let offered = sample?.fields["offered_rate"]?.double
+        let model = log.events.last { $0.t <= t && $0.event == "model" }
+        guard let plans = model?.fields["model"]?["plans"]?.array else {
+            let none = Plan.menu(for: kind).map { PlanPoint(plan: $0, capacity: nil, accuracy: nil) }
+            return PlanMap(points: none, goal: policy, note: "no cost model in this recording"
+                           + (log.events.contains { $0.event == "model" } ? " yet (one comes later)" : ""))
+        }
+        let points = plans.compactMap { o -> PlanPoint? in
+            guard let p = o["plan"]?.string.flatMap(Plan.named) else { return nil }
+            return PlanPoint(plan: p, capacity: o["capacity"]?.double, accuracy: o["accuracy"]?.double)
+        }
+        return PlanMap(points: points, goal: policy, constraint: PlanMap.constraint(policy: policy, offered: offered))
     }
 
     private func device(_ name: Role, _ sample: SessionLog.Sample, leader: Role?) -> DeviceStatus {
