@@ -245,7 +245,10 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
         } else if constraint == nil, policy == "auto" || policy.hasPrefix("goal") {
             note = "unthrottled: no offered rate to draw (+/- set one)"
         }
-        return PlanMap(points: points, goal: words, constraint: constraint, note: note)
+        // The controller chooses a plan only with headroom below its capacity (kept up to a
+        // higher share): the view marks where choosing starts.
+        let headroom = AdaptiveController.Settings().enterUtilization
+        return PlanMap(points: points, goal: words, constraint: constraint, note: note, headroom: headroom)
     }
 
     private func device(_ role: Role, _ c: ClusterSnapshot) -> DeviceStatus {

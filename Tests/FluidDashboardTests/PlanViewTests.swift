@@ -89,6 +89,27 @@ final class PlanViewTests: XCTestCase {
         XCTAssertNotNil(s.firstRow(containing: "%"), s.dump)
     }
 
+    /// The controller picks a plan only with headroom (rate ≤ 75 % of its capacity): the
+    /// bar is marked on the axis, and a plan below it is drawn as missing the goal.
+    func testHeadroomMarksWhereChoosingStarts() throws {
+        var snap = Self.sparse(constraint: .offeredRate(24_000))
+        snap.planMap?.headroom = 0.75
+        snap.plan = .ha100
+        let s = Dashboard.render(snap, ui: ui, rows: 30, columns: 100)
+        XCTAssertNotNil(s.firstRow(containing: "serve 24.0k img/s, pick ≥ 32.0k"), s.dump)
+        let axis = try XCTUnwrap(s.firstRow(containing: "└"), s.dump)
+        let marks = Array(s.line(axis))
+        let line = try XCTUnwrap(marks.firstIndex(of: "┴"), s.dump)
+        let bar = try XCTUnwrap(marks.firstIndex(of: "▲"), s.dump)
+        let origin = try XCTUnwrap(marks.firstIndex(of: "└"))
+        XCTAssertEqual(Double(bar - origin) / Double(line - origin), 32.0 / 24.0, accuracy: 0.05, s.dump)
+        // ht (40k) clears the bar; solo-50 (10k) does not; ha-100 (20k) is served: its own glyph.
+        XCTAssertEqual(point(of: .ht, in: s)?.glyph, "●", s.dump)
+        XCTAssertEqual(point(of: .solo50, in: s)?.glyph, "○", s.dump)
+        XCTAssertEqual(point(of: .ha100, in: s)?.glyph, "◆", s.dump)
+        XCTAssertNotNil(s.firstRow(containing: "▲ 32.0k with headroom"), s.dump)
+    }
+
     func testThroughputGoalDrawsTheLeastAccuracyAcross() throws {
         let s = Dashboard.render(Self.sparse(constraint: .minAccuracy(0.985)), ui: ui, rows: 30, columns: 100)
         let ht = try XCTUnwrap(point(of: .ht, in: s), s.dump)

@@ -219,12 +219,25 @@ public struct PlanMap: Equatable, Sendable {
     public var constraint: PlanConstraint?
     /// Why nothing is drawn, or what is going on (calibrating): shown under the title.
     public var note: String?
+    /// The share of its capacity the offered rate may use for a plan to be *chosen* (the
+    /// controller's headroom, 0.75): with a rate line, a plan meets the goal from
+    /// rate / headroom (marked `▲` on the axis). nil: the line alone.
+    public var headroom: Double?
 
-    public init(points: [PlanPoint], goal: String, constraint: PlanConstraint? = nil, note: String? = nil) {
+    public init(points: [PlanPoint], goal: String, constraint: PlanConstraint? = nil, note: String? = nil,
+                headroom: Double? = nil) {
         self.points = points
         self.goal = goal
         self.constraint = constraint
         self.note = note
+        self.headroom = headroom
+    }
+
+    /// The capacity a plan needs to be chosen for the offered rate (nil: no rate line).
+    public var requiredCapacity: Double? {
+        guard case .offeredRate(let r)? = constraint else { return nil }
+        guard let h = headroom, h > 0, h <= 1 else { return r }
+        return r / h
     }
 
     /// The constraint a policy draws, from its description (`AdaptiveRuntime.Policy`'s

@@ -32,7 +32,9 @@ extension Dashboard {
         if let m = map {
             title += " · \(m.goal)"
             switch m.constraint {
-            case .offeredRate(let r)?: title += " · serve \(Format.si(r)) img/s"
+            case .offeredRate(let r)?:
+                title += " · serve \(Format.si(r)) img/s"
+                if let need = m.requiredCapacity, need > r { title += ", pick ≥ \(Format.si(need))" }
             case .minAccuracy(let a)?: title += " · accuracy ≥ \(accuracyText(a))"
             case nil: break
             }
@@ -64,6 +66,9 @@ extension Dashboard {
         // crowded plans: one row, or two (and a shorter plot) when they do not fit in one.
         var legend = ["◆ served"]
         if map.constraint != nil { legend.append("○ misses the goal") }
+        if let need = map.requiredCapacity, case .offeredRate(let r)? = map.constraint, need > r {
+            legend.append("▲ \(Format.si(need)) with headroom")
+        }
         if !unmeasured.isEmpty { legend.append("unmeasured: " + unmeasured.joined(separator: ", ")) }
         let blank = screen
         for legendRows in 1...2 {
@@ -98,7 +103,7 @@ extension Dashboard {
         // Scales: x from 0 (the offered rate's distance from each plan reads as headroom),
         // y over the accuracies shown and the least accuracy, padded by a little.
         var xTop = measured.compactMap(\.capacity).max() ?? 1
-        if case .offeredRate(let r)? = map.constraint { xTop = max(xTop, r) }
+        if let need = map.requiredCapacity { xTop = max(xTop, need) }
         let xMax = axisCeiling(xTop * 1.05)
         var accs = measured.compactMap(\.accuracy)
         if case .minAccuracy(let a)? = map.constraint { accs.append(a) }
@@ -147,6 +152,10 @@ extension Dashboard {
             let c = column(r)
             for y in plotTop..<axisRow { screen.put("┊", row: y, column: c, role: .degraded) }
             screen.put("┴", row: axisRow, column: c, role: .degraded)
+            // Where the controller's headroom puts the bar for choosing a plan.
+            if let need = map.requiredCapacity, column(need) != c {
+                screen.put("▲", row: axisRow, column: column(need), role: .degraded)
+            }
             take(plotTop, c, 1)
             let label = "offered \(Format.si(r))"
             let at = c + 2 + label.count <= screen.columns ? c + 2 : c - 1 - label.count
@@ -166,7 +175,7 @@ extension Dashboard {
         // Points first (every point stays visible), then labels where they fit.
         func meets(_ p: PlanPoint) -> Bool {
             switch map.constraint {
-            case .offeredRate(let r)?: return (p.capacity ?? 0) >= r
+            case .offeredRate?: return (p.capacity ?? 0) >= map.requiredCapacity ?? 0
             case .minAccuracy(let a)?: return (p.accuracy ?? 0) >= a
             case nil: return true
             }
