@@ -64,8 +64,8 @@ final class KeyTableTests: XCTestCase {
         }
     }
 
-    /// At 60×20 help shows every row of the table, each with all its keys and the start
-    /// of its label, inside the box (the right border is still there).
+    /// At 60×20 help shows every row of the table, each with all its keys and its whole
+    /// label, faults marked, inside the box (the right border is still there).
     func testHelpFitsAtTheMinimumSizeWithEveryBinding() {
         for table in [KeyTable.live, KeyTable.replay] {
             let ui = DashboardUIState(keyTable: table, helpVisible: true)
@@ -75,12 +75,13 @@ final class KeyTableTests: XCTestCase {
             for row in table.helpRows {
                 let r = (0..<s.rows).first { r in
                     let line = s.line(r)
-                    return line.contains("│ " + row.keys + " ") && line.contains(String(row.label.prefix(20)))
+                    return line.contains("│ " + row.keys + " ") && line.contains(row.label)
                 }
                 XCTAssertNotNil(r, "help lacks the row \(row.keys)" + s.dump)
                 if let r {
                     XCTAssertTrue(seen.insert(r).inserted, "two help rows drawn on one line")
                     XCTAssertTrue(s.line(r).trimmingCharacters(in: .whitespaces).hasSuffix("│"), s.line(r))
+                    XCTAssertEqual(s.line(r).contains("⚠"), row.dangerous, s.line(r))
                 }
             }
             // Every key of the table is on one of them.

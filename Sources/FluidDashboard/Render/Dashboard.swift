@@ -396,7 +396,9 @@ public enum Dashboard {
         let left = max(1, (screen.columns - width) / 2)
         screen.fill(row: top - 1, column: left - 1, height: height + 2, width: width + 2)
         screen.box(row: top, column: left, height: height, width: width, title: "Keys")
-        let keyWidth = 11, markWidth = 9
+        // Narrow: the fault mark shrinks to its glyph, so labels keep 42 columns at 60.
+        let narrow = width < 70
+        let keyWidth = 10, markWidth = narrow ? 2 : 9
         let labelWidth = width - 4 - keyWidth - markWidth
         var r = top + (roomy ? 2 : 1)
         for row in rows.prefix(max(0, height - 2 - planBlock)) {
@@ -406,7 +408,7 @@ public enum Dashboard {
             screen.put(row.label.fitted(labelWidth), row: r, column: left + 2 + keyWidth,
                        role: disabled ? .dim : .normal)
             if row.dangerous {
-                screen.put(disabled ? "read-only" : "⚠ fault", row: r,
+                screen.put(disabled ? (narrow ? "✗" : "read-only") : (narrow ? "⚠" : "⚠ fault"), row: r,
                            column: left + 2 + keyWidth + labelWidth + 1,
                            role: disabled ? .dim : .failed)
             }
