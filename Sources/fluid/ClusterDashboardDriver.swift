@@ -223,7 +223,7 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
         var words = policy
         switch (policy, goal) {
         case ("auto", _):
-            words = "auto (accuracy goal over HA, HT)"
+            words = "auto (HA or HT)"
             constraint = c.rate.map { .offeredRate($0) }
         case (let p, let g?) where p.hasPrefix("goal"):
             switch g {

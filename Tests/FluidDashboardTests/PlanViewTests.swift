@@ -149,6 +149,22 @@ final class PlanViewTests: XCTestCase {
         }
     }
 
+    /// Auto mode calibrates only HA and HT: most of the menu is unmeasured, and the
+    /// legend wraps onto as many rows as the list takes, at 60×20 too.
+    func testALongUnmeasuredListWrapsWhole() {
+        var snap = Self.fullMenu()
+        let measured: Set<Plan> = [.ha100, .ht, .solo50, .soloU50]
+        snap.planMap!.points = snap.planMap!.points.map { measured.contains($0.plan) ? $0 : PlanPoint(plan: $0.plan, capacity: nil, accuracy: $0.accuracy) }
+        let s = Dashboard.render(snap, ui: ui, rows: 20, columns: 60)
+        let first = s.firstRow(containing: "unmeasured:") ?? 0
+        let legend = (first..<(s.rows - 1)).map { s.line($0) }.joined(separator: " ")
+        for p in snap.planMap!.points where !measured.contains(p.plan) {
+            XCTAssertTrue(legend.contains(p.plan.rawValue), "\(p.plan.rawValue) not listed" + s.dump)
+        }
+        for p in measured { XCTAssertNotNil(point(of: p, in: s), "\(p.rawValue) not drawn" + s.dump) }
+        XCTAssertTrue(s.line(19).contains("q quit"), s.dump)
+    }
+
     func testTheViewGrowsWithTheTerminal() throws {
         func spread(_ rows: Int, _ columns: Int) throws -> (Int, Int) {
             let s = Dashboard.render(Self.sparse(), ui: ui, rows: rows, columns: columns)

@@ -35,7 +35,9 @@ extension Dashboard {
             case .offeredRate(let r)?:
                 // The headroom's bar is in the legend: the title stays short for 60 columns.
                 title += " · serve \(Format.si(r)) img/s"
-            case .minAccuracy(let a)?: title += " · accuracy ≥ \(accuracyText(a))"
+            case .minAccuracy(let a)?:
+                // The policy's words may say it already ("goal throughput (accuracy ≥ 98.5 %)").
+                if !m.goal.contains("≥") { title += " · accuracy ≥ \(accuracyText(a))" }
             case nil: break
             }
         }
@@ -71,13 +73,13 @@ extension Dashboard {
         }
         if !unmeasured.isEmpty { legend.append("unmeasured: " + unmeasured.joined(separator: ", ")) }
         let blank = screen
-        for legendRows in 1...2 {
+        for legendRows in 1...4 {
             var attempt = blank
             let unlabelled = drawPlanPlot(s, map, measured, into: &attempt, top: row, axisRow: bottom - 1 - legendRows)
             var text = legend
             if !unlabelled.isEmpty { text.append("crowded: " + unlabelled.joined(separator: ", ")) }
             let joined = text.joined(separator: " · ")
-            if legendRows == 1, joined.count > screen.columns - 2 { continue }
+            if legendRows < 4, wrappedLines(joined, width: screen.columns - 2) > legendRows { continue }
             screen = attempt
             let legendTop = bottom - legendRows + 1
             drawWrapped(joined, into: &screen, row: legendTop, bottom: bottom, role: .dim)
@@ -246,6 +248,16 @@ extension Dashboard {
             }
             c += 3
         }
+    }
+
+    /// Rows `text` takes word-wrapped at `width` (as `drawWrapped` draws it).
+    static func wrappedLines(_ text: String, width: Int) -> Int {
+        var lines = 0, line = 0
+        for word in text.split(separator: " ") {
+            if line > 0, line + 1 + word.count > width { lines += 1; line = 0 }
+            line += (line > 0 ? 1 : 0) + word.count
+        }
+        return lines + (line > 0 ? 1 : 0)
     }
 
     /// Word-wrapped text from `row`; returns the row after it.
