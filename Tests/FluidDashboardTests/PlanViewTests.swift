@@ -110,6 +110,28 @@ final class PlanViewTests: XCTestCase {
         XCTAssertNotNil(s.firstRow(containing: "▲ 32.0k with headroom"), s.dump)
     }
 
+    /// Labels keep a blank between them: here `ht-25+u25` fits left of its point only
+    /// by touching `solo-u25`'s label (its right side is taken by the next point), so it
+    /// must go to another row instead.
+    func testLabelsNeverRunTogether() throws {
+        var snap = Self.sparse(constraint: nil)
+        // x = 9 + round(capacity × 90 / 100k) at 100 columns: points at columns 9, 29, 32.
+        snap.planMap?.points = [
+            PlanPoint(plan: .soloU25, capacity: 0, accuracy: 0.98),
+            PlanPoint(plan: .ht25, capacity: 22_223, accuracy: 0.98),
+            PlanPoint(plan: .solo25, capacity: 25_556, accuracy: 0.98),
+            PlanPoint(plan: .ha100, capacity: 85_000, accuracy: 0.99),
+        ]
+        let s = Dashboard.render(snap, ui: ui, rows: 30, columns: 100)
+        XCTAssertNil(s.firstRow(containing: "solo-u25ht-25+u25"), s.dump)
+        let a = try XCTUnwrap(point(of: .soloU25, in: s), s.dump)
+        XCTAssertEqual(a.column, 9, s.dump)
+        // ht-25+u25's point sits on the same row, its name is still drawn (elsewhere).
+        XCTAssertEqual(s[a.row, 29].character, "●", s.dump)
+        XCTAssertEqual(s[a.row, 32].character, "●", s.dump)
+        XCTAssertNotNil((4..<28).first { s.line($0).contains("ht-25+u25") }, s.dump)
+    }
+
     func testThroughputGoalDrawsTheLeastAccuracyAcross() throws {
         let s = Dashboard.render(Self.sparse(constraint: .minAccuracy(0.985)), ui: ui, rows: 30, columns: 100)
         let ht = try XCTUnwrap(point(of: .ht, in: s), s.dump)
@@ -144,6 +166,16 @@ final class PlanViewTests: XCTestCase {
             XCTAssertTrue(s.line(rows - 1).contains("q quit"), s.dump)
             XCTAssertTrue(s.line(2).contains("SLOW ×4"), s.dump)
             XCTAssertNotNil(s.firstRow(containing: "┊"), s.dump)
+            // No two names run together: every plan name drawn is followed by a blank,
+            // a glyph or the edge.
+            for p in snap.planMap!.points {
+                for r in 4..<(rows - 3) {
+                    let line = s.line(r)
+                    guard let range = line.range(of: p.plan.rawValue) else { continue }
+                    let next = line[range.upperBound...].first
+                    XCTAssertTrue(next == nil || next == " " || "●○◆┊┄".contains(next!), "\(p.plan.rawValue) runs on: \(line)")
+                }
+            }
             // The view leaves the status line (row 1) to the plan's words.
             XCTAssertTrue(s.line(1).contains("ha-100:"), s.dump)
         }
@@ -227,7 +259,7 @@ final class PlanViewTests: XCTestCase {
         {"type":"event","t":2.0,"event":"model","model":{"devices":{},"plans":[{"plan":"ha-100","capacity":25000,"accuracy":0.9921},{"plan":"ht-50+u50","capacity":45000,"accuracy":0.987},{"plan":"solo-25","capacity":null,"accuracy":0.976}]}}
         {"type":"sample","t":3.0,"throughput":20000,"accuracy":0.99,"plan":"ha-100","devices":{"master":{"state":"up"},"worker":{"state":"up"}},"offered_rate":20000,"adaptive":{"policy":"auto","wanted":"ha-100","calibrating":false}}
         {"type":"event","t":4.0,"event":"model","model":{"devices":{},"plans":[{"plan":"ha-100","capacity":6000,"accuracy":0.9921},{"plan":"ht-50+u50","capacity":45000,"accuracy":0.987}]}}
-        {"type":"sample","t":5.0,"throughput":20000,"accuracy":0.99,"plan":"ht-50+u50","devices":{"master":{"state":"up"},"worker":{"state":"up"}},"offered_rate":20000,"adaptive":{"policy":"auto","wanted":"ht-50+u50","calibrating":false}}
+        {"type":"sample","t":5.0,"throughput":20000,"accuracy":0.99,"plan":"ht-50+u50","devices":{"master":{"state":"up","slow":4.0},"worker":{"state":"up"}},"offered_rate":20000,"adaptive":{"policy":"auto","wanted":"ht-50+u50","calibrating":false}}
         """
         let parsed = try SessionLogParser.parse(Data(log.utf8), name: "t.jsonl")
         let d = ReplayDriver(log: parsed, name: "t.jsonl", clock: { 0 })
@@ -247,5 +279,6 @@ final class PlanViewTests: XCTestCase {
         XCTAssertEqual(s[served.row, served.column].role, .selected)
         XCTAssertEqual(s.roles(row: served.row).filter { $0 == .selected }.count, 1 + Plan.ht.rawValue.count)
         XCTAssertNotNil(point(of: .ha100, in: s), s.dump)
+        XCTAssertTrue(s.line(2).contains("Master ● UP SLOW ×4"), s.dump)
     }
 }

@@ -214,7 +214,8 @@ extension Dashboard {
                 continue
             }
             screen.put(label, row: lr, column: lc, role: served ? .selected : (meets(p) ? .normal : .dim))
-            take(lr, lc, n)
+            // A blank either side: two labels never run into one word.
+            take(lr, lc - 1, n + 2)
         }
 
         return unlabelled

@@ -176,7 +176,7 @@ public final class ReplayDriver: DashboardDriver {
             p50 = sample.devices[.master]?.fields["latency_p50_ms"]?.double
             p99 = sample.devices[.master]?.fields["latency_p99_ms"]?.double
         }
-        return DeviceStatus(name: name, state: d.state,
+        var status = DeviceStatus(name: name, state: d.state,
                             isLeader: live && leader == name,
                             job: live ? sample.plan.job(for: name) : .idle,
                             imagesPerSecond: num("img_s"), answersPerSecond: num("answers_s"),
@@ -185,6 +185,9 @@ public final class ReplayDriver: DashboardDriver {
                             bytesSent: bytes("peer_bytes_out_total"),
                             bytesReceived: bytes("peer_bytes_in_total"),
                             pid: f["pid"]?.int.flatMap { Int32(exactly: $0) })
+        // `SLOW ×K` as the source measured it (issue 14), when the sample has it.
+        status.slowFactor = num("slow").flatMap { $0 > 1 ? $0 : nil }
+        return status
     }
 
     /// The first index in 0..<n where `isBefore` turns false (it must be monotone).
