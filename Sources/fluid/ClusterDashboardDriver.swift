@@ -314,8 +314,9 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
             tell(cut ? "healing the Master ↔ Worker link" : "cutting the Master ↔ Worker link: every byte dropped, sockets open")
         case .slowOrUnslow(let role):
             let slowed = controller.snapshot().injectedSlow[role] != nil
-            if !slowed, observed(role) != .up {
-                return tell("\(role.title) is not running: a slowdown needs it up")
+            let seen = observed(role)
+            if !slowed, seen != .up {
+                return tell("\(role.title) is \(seen == .hung ? "hung" : "down"): a slowdown needs it running")
             }
             controller.inject(slowed ? Fault(.unslow, role) : Fault(slow: role, factor: 4))
             tell(slowed ? "\(role.title) back to full speed" : "\(role.title) 4× slower: stopped 90 ms of every 120 ms")
