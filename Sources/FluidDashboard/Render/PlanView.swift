@@ -47,7 +47,7 @@ extension Dashboard {
         screen.put(rule, row: top + 1, column: 1 + title.count, role: .border)
         var row = top + 2
         guard let map else {
-            row = drawWrapped("no cost model: this driver has none to show", into: &screen, row: row, bottom: bottom, role: .degraded)
+            drawWrapped("no cost model: this driver has none to show", into: &screen, row: row, bottom: bottom, role: .degraded)
             return
         }
         if let note = map.note {
@@ -65,7 +65,7 @@ extension Dashboard {
             return
         }
         // Rows: the plot, its x axis, the axis' labels, the legend with the unmeasured and
-        // crowded plans: one row, or two (and a shorter plot) when they do not fit in one.
+        // crowded plans: as many rows (up to four) as it takes wrapped; the plot gets the rest.
         var legend = ["◆ served"]
         if map.constraint != nil { legend.append("○ misses the goal") }
         if let need = map.requiredCapacity, case .offeredRate(let r)? = map.constraint, need > r {
