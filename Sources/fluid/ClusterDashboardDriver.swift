@@ -16,6 +16,9 @@ import NIOConcurrencyHelpers
 final class ClusterDashboardDriver: DashboardDriver, Sendable {
     private let controller: ClusterController
     private let logger: Logger
+    /// `--goal`, for the plan view's constraint while the policy is that goal (the
+    /// snapshot names the policy in words only).
+    private let goal: Goal?
     /// Everything that changes, behind one lock: the controller's loop writes, the
     /// dashboard's thread reads.
     private struct State {
@@ -73,6 +76,7 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
     init(kind: ModelKind, mode: ModeSetting, policy: (plan: Plan?, goal: Goal?) = (nil, nil), rate: Double?, modelsDirectory: String,
          dataDirectory: String?, nodeLogDirectory: String, tlsDirectory: String? = nil, logger: Logger) throws {
         self.logger = logger
+        self.goal = policy.goal
         guard let dir = dataDirectory ?? MNIST.defaultDirectory() else {
             let tried = MNIST.candidateDirectories().joined(separator: ", ")
             throw DemoError("no MNIST data found (tried \(tried)); run `make data` or pass --data DIR / set MNIST_DIR")
@@ -203,7 +207,48 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
         }
         if c.rate == nil { status.append("rate: unthrottled") }
         s.status = status.isEmpty ? nil : status.joined(separator: "  ")
+        s.planMap = planMap(c)
         return s
+    }
+
+    /// The plan view: the kind's menu through the cost model (capacities at the devices'
+    /// current speeds, so a slowed device's plans move left), and the goal's line.
+    private func planMap(_ c: ClusterSnapshot) -> PlanMap {
+        let policy = c.adaptive?.policy ?? "table"
+        let model = c.model
+        let points = Plan.menu(for: c.kind).map {
+            PlanPoint(plan: $0, capacity: model?.capacity($0), accuracy: model?.accuracy($0))
+        }
+        var constraint: PlanConstraint?
+        var words = policy
+        switch (policy, goal) {
+        case ("auto", _):
+            words = "auto (HA or HT)"
+            constraint = c.rate.map { .offeredRate($0) }
+        case (let p, let g?) where p.hasPrefix("goal"):
+            switch g {
+            case .accuracy, .sloP99: constraint = c.rate.map { .offeredRate($0) }
+            case .throughput(let a): constraint = .minAccuracy(a)
+            }
+        case ("table", _):
+            words = "table: \(c.runningMode.rawValue.uppercased()) by the failure table, no goal"
+        default:
+            break
+        }
+        var note: String?
+        if c.adaptive?.calibrating == true {
+            note = "calibrating: measuring \(c.adaptive?.wanted?.rawValue ?? "the menu")…"
+        } else if !points.contains(where: \.isMeasured) {
+            note = policy == "table" || policy.hasPrefix("plan")
+                ? "no cost model: the policy \(policy) does not calibrate (a: auto mode, or start with --goal)"
+                : "no cost model yet"
+        } else if constraint == nil, policy == "auto" || policy.hasPrefix("goal") {
+            note = "unthrottled: no offered rate to draw (+/- set one)"
+        }
+        // The controller chooses a plan only with headroom below its capacity (kept up to a
+        // higher share): the view marks where choosing starts.
+        let headroom = AdaptiveController.Settings().enterUtilization
+        return PlanMap(points: points, goal: words, constraint: constraint, note: note, headroom: headroom)
     }
 
     private func device(_ role: Role, _ c: ClusterSnapshot) -> DeviceStatus {
@@ -269,6 +314,10 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
             tell(cut ? "healing the Master ↔ Worker link" : "cutting the Master ↔ Worker link: every byte dropped, sockets open")
         case .slowOrUnslow(let role):
             let slowed = controller.snapshot().injectedSlow[role] != nil
+            let seen = observed(role)
+            if !slowed, seen != .up {
+                return tell("\(role.title) is \(seen == .hung ? "hung" : "down"): a slowdown needs it running")
+            }
             controller.inject(slowed ? Fault(.unslow, role) : Fault(slow: role, factor: 4))
             tell(slowed ? "\(role.title) back to full speed" : "\(role.title) 4× slower: stopped 90 ms of every 120 ms")
         case .toggleMode:

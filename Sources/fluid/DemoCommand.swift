@@ -12,9 +12,10 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Interactive dashboard: run the two-device cluster, kill/hang/revive devices, toggle HA/HT.",
         discussion: """
-        Keys: m/w crash or revive the Master/Worker, M/W hang or resume it, t HA↔HT, a auto,
-        1/2/3 Static/Dynamic/Fluid, +/- rate, r record, PgUp/PgDn events, space pause,
-        ? help (Esc closes it), q quit. How to read the screen: docs/dashboard.md.
+        Keys: m/w crash or revive the Master/Worker, M/W hang or resume it, s/S slow the
+        Worker/Master 4×, l cut the link, t HA↔HT, a auto, 1/2/3 Static/Dynamic/Fluid,
+        +/- rate, p plan view, r record, PgUp/PgDn events, space pause, ? help (Esc closes
+        it), q quit. How to read the screen: docs/dashboard.md.
         Logs go to a file (FLUID_DEMO_LOG, default $TMPDIR/fluid-demo.log), never to the terminal.
         Without a terminal use `fluid run --headless`.
         """)
@@ -25,7 +26,7 @@ struct DemoCommand: ParsableCommand {
     var record: String?
     @Flag(name: .customLong("no-color"), help: "Monochrome: attributes only (also when NO_COLOR is set).")
     var noColor = false
-    @Flag(name: .customLong("read-only"), help: "Watch only: the fault keys (m w M W) are disabled.")
+    @Flag(name: .customLong("read-only"), help: "Watch only: the fault keys (m w M W s S l) are disabled.")
     var readOnly = false
     @Option(help: "Offered input rate in images/s (default: as fast as the cluster answers).")
     var rate: Double?

@@ -8,7 +8,8 @@ final class KeyTableTests: XCTestCase {
         let expected: [(DashboardKey, DashboardAction)] = [
             (.character("m"), .crashOrRevive(.master)), (.character("w"), .crashOrRevive(.worker)),
             (.character("M"), .hangOrResume(.master)), (.character("W"), .hangOrResume(.worker)),
-            (.character("s"), .slowOrUnslow(.worker)),
+            (.character("s"), .slowOrUnslow(.worker)), (.character("S"), .slowOrUnslow(.master)),
+            (.character("p"), .togglePlanView),
             (.character("t"), .toggleMode), (.character("a"), .autoMode),
             (.character("1"), .selectKind(.static)), (.character("2"), .selectKind(.dynamic)),
             (.character("3"), .selectKind(.fluid)),
@@ -34,12 +35,12 @@ final class KeyTableTests: XCTestCase {
         for b in KeyTable.live.bindings {
             XCTAssertEqual(b.dangerous, b.action.isFault, b.label)
         }
-        XCTAssertEqual(KeyTable.live.bindings.filter(\.dangerous).count, 6)
+        XCTAssertEqual(KeyTable.live.bindings.filter(\.dangerous).count, 7)
     }
 
     func testReadOnlyDisablesFaultKeysOnly() {
         let t = KeyTable.live
-        for k in ["m", "w", "M", "W", "l", "s"] {
+        for k in ["m", "w", "M", "W", "l", "s", "S"] {
             XCTAssertNil(t.action(for: .character(Character(k)), readOnly: true), k)
         }
         XCTAssertEqual(t.action(for: .character("t"), readOnly: true), .toggleMode)
@@ -63,19 +64,69 @@ final class KeyTableTests: XCTestCase {
         }
     }
 
+    /// At 60×20 help shows every row of the table, each with all its keys and its whole
+    /// label, faults marked, inside the box (the right border is still there).
     func testHelpFitsAtTheMinimumSizeWithEveryBinding() {
-        let ui = DashboardUIState(helpVisible: true)
-        let s = Dashboard.render(Fixtures.masterDown(), ui: ui, rows: Dashboard.minimumRows,
-                                 columns: Dashboard.minimumColumns)
-        for b in KeyTable.live.bindings {
-            XCTAssertNotNil(s.firstRow(containing: b.keysDisplay + " "), "help lacks \(b.keysDisplay)" + s.dump)
+        for table in [KeyTable.live, KeyTable.replay] {
+            let ui = DashboardUIState(keyTable: table, helpVisible: true)
+            let s = Dashboard.render(Fixtures.masterDown(), ui: ui, rows: Dashboard.minimumRows,
+                                     columns: Dashboard.minimumColumns)
+            var seen = Set<Int>()
+            for row in table.helpRows {
+                let r = (0..<s.rows).first { r in
+                    let line = s.line(r)
+                    return line.contains("│ " + row.keys + " ") && line.contains(row.label)
+                }
+                XCTAssertNotNil(r, "help lacks the row \(row.keys)" + s.dump)
+                if let r {
+                    XCTAssertTrue(seen.insert(r).inserted, "two help rows drawn on one line")
+                    XCTAssertTrue(s.line(r).trimmingCharacters(in: .whitespaces).hasSuffix("│"), s.line(r))
+                    XCTAssertEqual(s.line(r).contains("⚠"), row.dangerous, s.line(r))
+                }
+            }
+            // Every key of the table is on one of them.
+            let keysShown = table.helpRows.map(\.keys).joined(separator: " ").split(separator: " ").map(String.init)
+            for b in table.bindings { for k in b.keys { XCTAssertTrue(keysShown.contains(k.display), k.display) } }
         }
+    }
+
+    /// Rows sharing a label are merged: the live help is short enough for 60×20 with room.
+    func testHelpMergesBindingsThatShareALabel() {
+        let rows = KeyTable.live.helpRows
+        XCTAssertTrue(rows.contains { $0.keys == "m w" && $0.dangerous })
+        XCTAssertTrue(rows.contains { $0.keys == "M W" && $0.dangerous })
+        XCTAssertTrue(rows.contains { $0.keys == "s S" && $0.dangerous })
+        XCTAssertTrue(rows.contains { $0.keys == "1 2 3" && !$0.dangerous })
+        XCTAssertTrue(rows.contains { $0.keys == "+ = - _" })
+        XCTAssertTrue(rows.contains { $0.keys == "p" })
+        XCTAssertLessThanOrEqual(rows.count, Dashboard.minimumRows - 2)
+        XCTAssertEqual(rows.flatMap(\.bindings), KeyTable.live.bindings)
+    }
+
+    func testPlanViewToggleAndEscape() {
+        var ui = DashboardUIState()
+        XCTAssertEqual(ui.action(for: .character("p"), rows: 24, columns: 80), .togglePlanView)
+        XCTAssertNil(ui.action(for: .escape, rows: 24, columns: 80))
+        _ = ui.apply(.togglePlanView)
+        XCTAssertTrue(ui.planVisible)
+        // Keys keep working under the plan view (S slows the Master while it is shown).
+        XCTAssertEqual(ui.action(for: .character("S"), rows: 24, columns: 80), .slowOrUnslow(.master))
+        // Help over the plan view: Esc closes help first, then the plan view.
+        _ = ui.apply(.toggleHelp)
+        XCTAssertEqual(ui.action(for: .escape, rows: 24, columns: 80), .closeOverlay)
+        _ = ui.apply(.closeOverlay)
+        XCTAssertFalse(ui.helpVisible)
+        XCTAssertTrue(ui.planVisible)
+        XCTAssertEqual(ui.action(for: .escape, rows: 24, columns: 80), .closeOverlay)
+        _ = ui.apply(.closeOverlay)
+        XCTAssertFalse(ui.planVisible)
+        XCTAssertEqual(KeyTable.replay.action(for: .character("p"), readOnly: false), .togglePlanView)
     }
 
     func testReadOnlyHelpListsFaultsAsDisabled() {
         let ui = DashboardUIState(helpVisible: true, readOnly: true)
         let s = Dashboard.render(Fixtures.masterDown(), ui: ui, rows: 24, columns: 80)
-        let row = s.firstRow(containing: "crash the Master") ?? -1
+        let row = s.firstRow(containing: "crash Master") ?? -1
         XCTAssertTrue(s.line(row).contains("read-only"), s.dump)
         XCTAssertFalse(s.text.contains("⚠ fault"), s.dump)
     }

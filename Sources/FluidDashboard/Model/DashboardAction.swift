@@ -22,7 +22,10 @@ public enum DashboardAction: Hashable, Sendable {
     /// Live: freeze the display (the cluster keeps running). Replay: pause playback.
     case togglePause
     case toggleHelp
-    /// Esc: close whatever overlay is open (help); nothing otherwise.
+    /// `p`: the plan view (the menu on accuracy vs throughput) in place of the panels,
+    /// graphs and events, or back.
+    case togglePlanView
+    /// Esc: close whatever is open (help first, else the plan view); nothing otherwise.
     case closeOverlay
     /// PgUp / PgDn: scroll the event log a page back / forward.
     case eventsOlder
@@ -65,6 +68,7 @@ public enum DashboardAction: Hashable, Sendable {
         case .toggleRecording: return "toggle recording"
         case .togglePause: return "pause"
         case .toggleHelp: return "help"
+        case .togglePlanView: return "plan view"
         case .closeOverlay: return "close"
         case .eventsOlder: return "older events"
         case .eventsNewer: return "newer events"

@@ -138,6 +138,9 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public var status: String?
     /// The Master ↔ Worker link is cut (shown on the link between the device panels).
     public var linkCut = false
+    /// The plan view (`p`): the kind's menu as the cost model sees it; nil when the
+    /// driver has no model to show (the view says so).
+    public var planMap: PlanMap?
 
     public init(kind: ModelKind = .fluid, mode: ModeSetting = .ha, plan: Plan = .none,
                 planReason: String = "", sessionTime: Double = 0, throughput: Double = 0,
@@ -174,5 +177,83 @@ public struct DashboardSnapshot: Equatable, Sendable {
 
     public func device(_ name: Role) -> DeviceStatus {
         name == .master ? master : worker
+    }
+}
+
+/// One plan of the menu as the cost model predicts it (issue 14's plan view).
+public struct PlanPoint: Equatable, Sendable {
+    public var plan: Plan
+    /// Images/s it serves saturated at the devices' current speeds; nil: not measured yet.
+    public var capacity: Double?
+    /// Expected accuracy, 0…1; nil when unknown.
+    public var accuracy: Double?
+
+    public init(plan: Plan, capacity: Double?, accuracy: Double?) {
+        self.plan = plan
+        self.capacity = capacity
+        self.accuracy = accuracy
+    }
+
+    /// Both coordinates known: the point can be drawn.
+    public var isMeasured: Bool {
+        guard let c = capacity, let a = accuracy else { return false }
+        return c.isFinite && a.isFinite
+    }
+}
+
+/// The line the goal draws across the plan view.
+public enum PlanConstraint: Equatable, Sendable {
+    /// The accuracy goal (and auto mode), the SLO goal: the offered rate, a vertical line;
+    /// plans left of it cannot serve it.
+    case offeredRate(Double)
+    /// `--goal throughput`: the least accuracy, a horizontal line; plans below it are out.
+    case minAccuracy(Double)
+}
+
+/// What the plan view draws: every plan of the menu, the goal and its constraint.
+public struct PlanMap: Equatable, Sendable {
+    /// The kind's menu, in menu order.
+    public var points: [PlanPoint]
+    /// The policy in words: "goal accuracy", "auto", "table (no goal)", …
+    public var goal: String
+    public var constraint: PlanConstraint?
+    /// Why nothing is drawn, or what is going on (calibrating): shown under the title.
+    public var note: String?
+    /// The share of its capacity the offered rate may use for a plan to be *chosen* (the
+    /// controller's headroom, 0.75): with a rate line, a plan meets the goal from
+    /// rate / headroom (marked `▲` on the axis). nil: the line alone.
+    public var headroom: Double?
+
+    public init(points: [PlanPoint], goal: String, constraint: PlanConstraint? = nil, note: String? = nil,
+                headroom: Double? = nil) {
+        self.points = points
+        self.goal = goal
+        self.constraint = constraint
+        self.note = note
+        self.headroom = headroom
+    }
+
+    /// The capacity a plan needs to be chosen for the offered rate (nil: no rate line).
+    public var requiredCapacity: Double? {
+        guard case .offeredRate(let r)? = constraint else { return nil }
+        guard let h = headroom, h > 0, h <= 1 else { return r }
+        return r / h
+    }
+
+    /// The constraint a policy draws, from its description (`AdaptiveRuntime.Policy`'s
+    /// words, as samples record them: "auto", "goal accuracy", "goal throughput
+    /// (accuracy ≥ 98.5 %)", "goal slo-p99 20 ms", "table", "plan ha-100"): the replay
+    /// has only these words. nil when the policy has no goal, or no rate to meet.
+    public static func constraint(policy: String, offered: Double?) -> PlanConstraint? {
+        if policy.hasPrefix("goal throughput") {
+            // "… (accuracy ≥ 98.5 %)": the number before the last "%".
+            guard let ge = policy.range(of: "≥") else { return nil }
+            let digits = policy[ge.upperBound...].filter { $0.isNumber || $0 == "." }
+            return Double(String(digits)).map { .minAccuracy($0 / 100) }
+        }
+        if policy == "auto" || policy.hasPrefix("goal accuracy") || policy.hasPrefix("goal slo-p99") {
+            return offered.map { .offeredRate($0) }
+        }
+        return nil
     }
 }

@@ -3,6 +3,8 @@
 public struct DashboardUIState: Equatable, Sendable {
     public var keyTable: KeyTable
     public var helpVisible: Bool
+    /// The plan view (`p`) replaces the panels, graphs and events; keys keep working.
+    public var planVisible: Bool
     public var paused: Bool
     /// `--read-only`: fault keys are hidden from the footer and ignored.
     public var readOnly: Bool
@@ -13,10 +15,11 @@ public struct DashboardUIState: Equatable, Sendable {
     /// Event-log lines scrolled back from the newest (0: the newest is visible).
     public var eventScroll: Int
 
-    public init(keyTable: KeyTable = .live, helpVisible: Bool = false, paused: Bool = false,
-                readOnly: Bool = false, title: String = "Fluid", message: String? = nil) {
+    public init(keyTable: KeyTable = .live, helpVisible: Bool = false, planVisible: Bool = false,
+                paused: Bool = false, readOnly: Bool = false, title: String = "Fluid", message: String? = nil) {
         self.keyTable = keyTable
         self.helpVisible = helpVisible
+        self.planVisible = planVisible
         self.paused = paused
         self.readOnly = readOnly
         self.title = title
@@ -31,7 +34,7 @@ public struct DashboardUIState: Equatable, Sendable {
     /// - With help open, Esc, `?`, `h`, F1 and `q` close it: `q` closes the overlay the
     ///   user is looking at rather than quitting from behind it; F10 and Ctrl-C still quit.
     ///   Other keys do nothing while help covers the screen.
-    /// - Esc on the main screen has nothing to close.
+    /// - Esc closes the plan view; on the main screen it has nothing to close.
     public func action(for key: DashboardKey, rows: Int, columns: Int) -> DashboardAction? {
         let quitKeys: [DashboardKey] = [.character("q"), .function(10), .controlC]
         if Dashboard.isTooSmall(rows: rows, columns: columns) {
@@ -42,7 +45,7 @@ public struct DashboardUIState: Equatable, Sendable {
             let closing: [DashboardKey] = [.escape, .character("?"), .character("h"), .function(1), .character("q")]
             return closing.contains(key) ? .closeOverlay : nil
         }
-        if key == .escape { return nil }
+        if key == .escape { return planVisible ? .closeOverlay : nil }
         return keyTable.action(for: key, readOnly: readOnly)
     }
 
@@ -51,7 +54,10 @@ public struct DashboardUIState: Equatable, Sendable {
     public mutating func apply(_ action: DashboardAction, page: Int = 5) -> Bool {
         switch action {
         case .toggleHelp: helpVisible.toggle()
-        case .closeOverlay: helpVisible = false
+        case .togglePlanView: planVisible.toggle()
+        case .closeOverlay:
+            // Help may be open over the plan view: Esc closes what is on top.
+            if helpVisible { helpVisible = false } else { planVisible = false }
         case .togglePause: paused.toggle()
         case .eventsOlder: eventScroll += max(1, page)
         case .eventsNewer: eventScroll = max(0, eventScroll - max(1, page))

@@ -1,5 +1,6 @@
 /// One row of the key table: the single source for key handling, the footer and
-/// the help overlay (htop `Action.c`, k9s `KeyAction{…, Dangerous}`).
+/// the help overlay (htop `Action.c`, k9s `KeyAction{…, Dangerous}`). Labels stay
+/// within 42 columns: help shows that much at the minimum size (60×20).
 public struct KeyBinding: Equatable, Sendable {
     /// Every key that triggers the action; the first is the one the footer shows.
     public var keys: [DashboardKey]
@@ -42,42 +43,62 @@ public struct KeyTable: Equatable, Sendable {
         return key == .pageDown && a == .eventsOlder ? .eventsNewer : a
     }
 
-    /// The live demo's keys (docs/dashboard.md).
+    /// Help's rows: consecutive bindings with the same label and danger share a row,
+    /// their keys joined (`m w`, `1 2 3`), so every key fits at the minimum size.
+    public var helpRows: [(keys: String, label: String, dangerous: Bool, bindings: [KeyBinding])] {
+        var rows: [(keys: String, label: String, dangerous: Bool, bindings: [KeyBinding])] = []
+        for b in bindings {
+            if let last = rows.last, last.label == b.label, last.dangerous == b.dangerous {
+                rows[rows.count - 1].keys += " " + b.keysDisplay
+                rows[rows.count - 1].bindings.append(b)
+            } else {
+                rows.append((b.keysDisplay, b.label, b.dangerous, [b]))
+            }
+        }
+        return rows
+    }
+
+    /// The live demo's keys (docs/dashboard.md): `m`/`w` crash and `M`/`W` hang the
+    /// Master / Worker; `s` slows the Worker (the first key), `S` the Master.
     public static let live = KeyTable([
         KeyBinding([.character("m")], .crashOrRevive(.master),
-                   "crash the Master (SIGKILL) if up, revive it if down", footer: "crash", dangerous: true),
+                   "crash Master / Worker (SIGKILL) or revive", footer: "crash", dangerous: true),
         KeyBinding([.character("w")], .crashOrRevive(.worker),
-                   "crash the Worker (SIGKILL) if up, revive it if down", footer: "crash", dangerous: true),
+                   "crash Master / Worker (SIGKILL) or revive", footer: "crash", dangerous: true),
         KeyBinding([.character("M")], .hangOrResume(.master),
-                   "hang the Master (SIGSTOP), or resume it (SIGCONT)", footer: "hang", dangerous: true),
+                   "hang Master / Worker (SIGSTOP) or resume", footer: "hang", dangerous: true),
         KeyBinding([.character("W")], .hangOrResume(.worker),
-                   "hang the Worker (SIGSTOP), or resume it (SIGCONT)", footer: "hang", dangerous: true),
+                   "hang Master / Worker (SIGSTOP) or resume", footer: "hang", dangerous: true),
         KeyBinding([.character("s")], .slowOrUnslow(.worker),
-                   "slow the Worker 4× (SIGSTOP duty cycle), or end it", dangerous: true),
+                   "slow Worker / Master 4×, or end it", footer: "slow", dangerous: true),
+        KeyBinding([.character("S")], .slowOrUnslow(.master),
+                   "slow Worker / Master 4×, or end it", footer: "slow", dangerous: true),
         KeyBinding([.character("l")], .cutOrHealLink,
                    "cut the Master ↔ Worker link, or heal it", footer: "link", dangerous: true),
         KeyBinding([.character("t")], .toggleMode, "toggle High-Accuracy ↔ High-Throughput", footer: "HA/HT"),
-        KeyBinding([.character("a")], .autoMode, "auto mode: pick HA or HT for the offered rate", footer: "auto"),
-        KeyBinding([.character("1")], .selectKind(.static), "run Static (nodes reload that weight file)", footer: "kind"),
-        KeyBinding([.character("2")], .selectKind(.dynamic), "run Dynamic (nodes reload that weight file)", footer: "kind"),
-        KeyBinding([.character("3")], .selectKind(.fluid), "run Fluid (nodes reload that weight file)", footer: "kind"),
-        KeyBinding([.character("+"), .character("=")], .rateUp, "raise the offered input rate", footer: "rate"),
-        KeyBinding([.character("-"), .character("_")], .rateDown, "lower the offered input rate", footer: "rate"),
+        KeyBinding([.character("a")], .autoMode, "auto: pick HA or HT for the offered rate", footer: "auto"),
+        KeyBinding([.character("1")], .selectKind(.static), "switch to Static / Dynamic / Fluid", footer: "kind"),
+        KeyBinding([.character("2")], .selectKind(.dynamic), "switch to Static / Dynamic / Fluid", footer: "kind"),
+        KeyBinding([.character("3")], .selectKind(.fluid), "switch to Static / Dynamic / Fluid", footer: "kind"),
+        KeyBinding([.character("+"), .character("=")], .rateUp, "raise / lower the offered input rate", footer: "rate"),
+        KeyBinding([.character("-"), .character("_")], .rateDown, "raise / lower the offered input rate", footer: "rate"),
+        KeyBinding([.character("p")], .togglePlanView, "plan view: the menu on accuracy vs img/s", footer: "plans"),
         KeyBinding([.character("r")], .toggleRecording, "start / stop recording (.jsonl + .cast)", footer: "rec"),
-        KeyBinding([.character(" ")], .togglePause, "pause the display (the cluster keeps running)", footer: "pause"),
-        KeyBinding([.pageUp, .pageDown], .eventsOlder, "scroll the event log (PgDn back to the newest)"),
+        KeyBinding([.character(" ")], .togglePause, "pause the display (the cluster runs on)", footer: "pause"),
+        KeyBinding([.pageUp, .pageDown], .eventsOlder, "scroll the event log (PgDn: newer)"),
         KeyBinding([.character("?"), .character("h"), .function(1)], .toggleHelp, "this help (Esc, ? or q close it)", footer: "help"),
         KeyBinding([.character("q"), .function(10), .controlC], .quit, "quit: stop the nodes, restore the terminal", footer: "quit"),
     ])
 
-    /// `fluid replay`: play, pause, speed, seek, quit.
+    /// `fluid replay`: play, pause, speed, seek, the plan view, quit.
     public static let replay = KeyTable([
         KeyBinding([.character(" ")], .togglePause, "pause / resume playback", footer: "pause"),
-        KeyBinding([.character("+"), .character("=")], .replayFaster, "play faster (×2)", footer: "speed"),
-        KeyBinding([.character("-"), .character("_")], .replaySlower, "play slower (÷2)", footer: "speed"),
-        KeyBinding([.left], .seekBack, "seek 5 s back", footer: "seek"),
-        KeyBinding([.right], .seekForward, "seek 5 s forward", footer: "seek"),
-        KeyBinding([.pageUp, .pageDown], .eventsOlder, "scroll the event log (PgDn back to the newest)"),
+        KeyBinding([.character("+"), .character("=")], .replayFaster, "play faster (×2) / slower (÷2)", footer: "speed"),
+        KeyBinding([.character("-"), .character("_")], .replaySlower, "play faster (×2) / slower (÷2)", footer: "speed"),
+        KeyBinding([.left], .seekBack, "seek 5 s back / forward", footer: "seek"),
+        KeyBinding([.right], .seekForward, "seek 5 s back / forward", footer: "seek"),
+        KeyBinding([.character("p")], .togglePlanView, "plan view: the menu on accuracy vs img/s", footer: "plans"),
+        KeyBinding([.pageUp, .pageDown], .eventsOlder, "scroll the event log (PgDn: newer)"),
         KeyBinding([.character("?"), .character("h"), .function(1)], .toggleHelp, "this help (Esc, ? or q close it)", footer: "help"),
         KeyBinding([.character("q"), .function(10), .controlC], .quit, "quit", footer: "quit"),
     ])

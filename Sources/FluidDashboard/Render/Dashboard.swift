@@ -39,7 +39,8 @@ public enum Dashboard {
         }
     }
 
-    /// Event-log rows that fit (a page for PgUp/PgDn).
+    /// Event-log rows that fit (a page for PgUp/PgDn). The plan view (`p`, PlanView.swift)
+    /// takes rows 2…rows−2 instead of the panels, graphs and events.
     public static func eventRows(rows: Int) -> Int {
         let l = Layout(rows: rows)
         return max(1, l.eventBottom - l.eventTop)
@@ -59,6 +60,12 @@ public enum Dashboard {
         let layout = Layout(rows: rows)
         drawHeader(snapshot, ui: ui, into: &screen)
         drawStatus(snapshot, ui: ui, into: &screen, row: 1)
+        if ui.planVisible {
+            drawPlanView(snapshot, into: &screen, top: 2, bottom: rows - 2)
+            drawFooter(ui, into: &screen, row: rows - 1)
+            if ui.helpVisible { drawHelp(ui, plan: snapshot.plan, kind: snapshot.kind, into: &screen) }
+            return screen
+        }
         let half = columns / 2
         drawDevice(snapshot.master, into: &screen, row: 2, column: 0, width: half)
         drawDevice(snapshot.worker, into: &screen, row: 2, column: half, width: columns - half)
@@ -353,7 +360,8 @@ public enum Dashboard {
         func width(_ xs: [(keys: String, word: String, keep: Bool)]) -> Int {
             xs.reduce(0) { $0 + $1.keys.count + 1 + $1.word.count + 2 }
         }
-        while width(items) + 1 > screen.columns,
+        // One column before the first item; no gap needed after the last.
+        while width(items) - 2 + 1 > screen.columns,
               let drop = items.lastIndex(where: { !$0.keep }) {
             items.remove(at: drop)
         }
@@ -366,11 +374,12 @@ public enum Dashboard {
 
     // MARK: help overlay
 
-    /// Every binding of the table, dangerous ones marked; with `--read-only` the
-    /// faults are listed as disabled. Below them, when there is room, the plans of the
-    /// running kind in plain words (always at least the current one).
+    /// Every binding of the table (bindings sharing a label share a row: `m w`, `1 2 3`),
+    /// dangerous ones marked; with `--read-only` the faults are listed as disabled. Below
+    /// them, when there is room, the plans of the running kind in plain words (always at
+    /// least the current one).
     static func drawHelp(_ ui: DashboardUIState, plan: Plan, kind: ModelKind, into screen: inout Screen) {
-        let bindings = ui.keyTable.bindings
+        let rows = ui.keyTable.helpRows
         let plans: [Plan]
         switch kind {
         case .fluid: plans = [.ha100, .ht, .solo50, .soloU50, .none]
@@ -378,26 +387,28 @@ public enum Dashboard {
         case .static: plans = [.ha100, .none]
         }
         let width = min(screen.columns - 2, 78)
-        let roomForPlans = screen.rows - 2 - bindings.count - 3
+        let roomForPlans = screen.rows - 2 - rows.count - 3
         let planLines = roomForPlans >= plans.count + 1 ? plans : (roomForPlans >= 2 ? [plan] : [])
         let planBlock = planLines.isEmpty ? 0 : planLines.count + 1
-        let roomy = screen.rows >= bindings.count + planBlock + 6
-        let height = min(screen.rows, bindings.count + planBlock + (roomy ? 4 : 2))
+        let roomy = screen.rows >= rows.count + planBlock + 6
+        let height = min(screen.rows, rows.count + planBlock + (roomy ? 4 : 2))
         let top = max(0, (screen.rows - height) / 2)
         let left = max(1, (screen.columns - width) / 2)
         screen.fill(row: top - 1, column: left - 1, height: height + 2, width: width + 2)
         screen.box(row: top, column: left, height: height, width: width, title: "Keys")
-        let keyWidth = 11, markWidth = 11
+        // Narrow: the fault mark shrinks to its glyph, so labels keep 42 columns at 60.
+        let narrow = width < 70
+        let keyWidth = 10, markWidth = narrow ? 2 : 9
         let labelWidth = width - 4 - keyWidth - markWidth
         var r = top + (roomy ? 2 : 1)
-        for b in bindings.prefix(max(0, height - 2 - planBlock)) {
-            let disabled = ui.readOnly && b.dangerous
-            screen.put(b.keysDisplay.fitted(keyWidth), row: r, column: left + 2,
+        for row in rows.prefix(max(0, height - 2 - planBlock)) {
+            let disabled = ui.readOnly && row.dangerous
+            screen.put(row.keys.fitted(keyWidth), row: r, column: left + 2,
                        role: disabled ? .dim : .key)
-            screen.put(b.label.fitted(labelWidth), row: r, column: left + 2 + keyWidth,
+            screen.put(row.label.fitted(labelWidth), row: r, column: left + 2 + keyWidth,
                        role: disabled ? .dim : .normal)
-            if b.dangerous {
-                screen.put(disabled ? "read-only" : "⚠ fault", row: r,
+            if row.dangerous {
+                screen.put(disabled ? (narrow ? "✗" : "read-only") : (narrow ? "⚠" : "⚠ fault"), row: r,
                            column: left + 2 + keyWidth + labelWidth + 1,
                            role: disabled ? .dim : .failed)
             }

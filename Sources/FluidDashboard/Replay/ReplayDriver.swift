@@ -86,6 +86,7 @@ public final class ReplayDriver: DashboardDriver {
         s.events = Array(events.prefix(upperBound(events.count) { events[$0].time <= t }).suffix(200))
         if let last = shown.last { apply(last, to: &s) }
         applyEvents(upTo: t, to: &s)
+        s.planMap = planMap(upTo: t, sample: shown.last, kind: s.kind)
         if count == log.samples.count, t >= log.duration, let summary = log.summary {
             s.counters = summary.counters
         }
@@ -142,6 +143,25 @@ public final class ReplayDriver: DashboardDriver {
         }
     }
 
+    /// The plan view from the latest `model` event at or before `t` (its `plans`: each
+    /// plan's capacity and expected accuracy as the live cost model saw them), the policy
+    /// and offered rate from the sample shown. nil-free: a log without a model says so.
+    private func planMap(upTo t: Double, sample: SessionLog.Sample?, kind: ModelKind) -> PlanMap {
+        let policy = sample?.fields["adaptive"]?["policy"]?.string ?? "table"
+        let offered = sample?.fields["offered_rate"]?.double
+        let model = log.events.last { $0.t <= t && $0.event == "model" }
+        guard let plans = model?.fields["model"]?["plans"]?.array else {
+            let none = Plan.menu(for: kind).map { PlanPoint(plan: $0, capacity: nil, accuracy: nil) }
+            return PlanMap(points: none, goal: policy, note: "no cost model in this recording"
+                           + (log.events.contains { $0.event == "model" } ? " yet (one comes later)" : ""))
+        }
+        let points = plans.compactMap { o -> PlanPoint? in
+            guard let p = o["plan"]?.string.flatMap(Plan.named) else { return nil }
+            return PlanPoint(plan: p, capacity: o["capacity"]?.double, accuracy: o["accuracy"]?.double)
+        }
+        return PlanMap(points: points, goal: policy, constraint: PlanMap.constraint(policy: policy, offered: offered))
+    }
+
     private func device(_ name: Role, _ sample: SessionLog.Sample, leader: Role?) -> DeviceStatus {
         guard let d = sample.devices[name] else { return DeviceStatus(name: name, state: .down) }
         let f = d.fields
@@ -156,7 +176,7 @@ public final class ReplayDriver: DashboardDriver {
             p50 = sample.devices[.master]?.fields["latency_p50_ms"]?.double
             p99 = sample.devices[.master]?.fields["latency_p99_ms"]?.double
         }
-        return DeviceStatus(name: name, state: d.state,
+        var status = DeviceStatus(name: name, state: d.state,
                             isLeader: live && leader == name,
                             job: live ? sample.plan.job(for: name) : .idle,
                             imagesPerSecond: num("img_s"), answersPerSecond: num("answers_s"),
@@ -165,6 +185,9 @@ public final class ReplayDriver: DashboardDriver {
                             bytesSent: bytes("peer_bytes_out_total"),
                             bytesReceived: bytes("peer_bytes_in_total"),
                             pid: f["pid"]?.int.flatMap { Int32(exactly: $0) })
+        // `SLOW ×K` as the source measured it (issue 14), when the sample has it.
+        status.slowFactor = num("slow").flatMap { $0 > 1 ? $0 : nil }
+        return status
     }
 
     /// The first index in 0..<n where `isBefore` turns false (it must be monotone).
