@@ -186,6 +186,9 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
                                   planReason: reason, sessionTime: c.t)
         s.health = c.health
         s.linkCut = c.linkCut
+        if let policy = c.adaptive?.policy {
+            s.policyLabel = policy.hasPrefix("goal") ? "GOAL" : policy.hasPrefix("plan") ? "PINNED" : nil
+        }
         s.throughput = last?.throughput ?? 0
         s.unavailableRate = last?.unavailablePerSecond ?? 0
         s.accuracy = last?.accuracyWindow

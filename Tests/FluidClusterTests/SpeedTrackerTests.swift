@@ -35,6 +35,30 @@ final class SpeedTrackerTests: XCTestCase {
         XCTAssertNil(model.speed[.worker])
     }
 
+    /// An independent pair both saturated at 60 % of the model: a limit they share (the
+    /// source's CPU on this 2-core box), not a gray failure of either; the model learns it
+    /// as their capacity. One of them at a quarter of the other's ratio is SLOW ×4.
+    func testAPairSlowedAlikeIsTheirCapacityNotASlowDevice() throws {
+        var model = AdaptiveControllerTests.model()
+        var t = SpeedTracker()
+        let both: [Role: Bool] = [.master: true, .worker: true]
+        // 60 000 img/s each in the model; 18 000 answered in half a second = 36 000 img/s.
+        var c = t.observe(window(1, .ht, answered: [.master: 18_000, .worker: 17_000], saturated: both), model: &model)
+        XCTAssertEqual(c, [])
+        XCTAssertEqual(t.state(of: .master), .normal)
+        XCTAssertEqual(t.state(of: .worker), .normal)
+        XCTAssertLessThan(model.solo[.worker]![.u50]!.imagesPerSecond, 60_000, "the shared limit is their capacity now")
+        // The Worker at a quarter of the Master's ratio: SLOW ×4 against it.
+        var m2 = AdaptiveControllerTests.model()
+        var t2 = SpeedTracker()
+        c = t2.observe(window(1, .ht, answered: [.master: 18_000, .worker: 4_500], saturated: both), model: &m2)
+        let change = try XCTUnwrap(c.first)
+        XCTAssertEqual(change.device, .worker)
+        XCTAssertEqual(change.state.factor ?? 0, 4, accuracy: 1e-9)
+        XCTAssertTrue(change.reason.contains("the other device at 60 %"), change.reason)
+        XCTAssertEqual(t2.state(of: .master), .normal)
+    }
+
     /// The auto-mode bug of issue 14: an unsaturated window (offered 1 000 img/s) says
     /// nothing about capacity. A saturated healthy one does, and the model learns it.
     func testCapacityIsLearntOnlyFromSaturatedWindows() {

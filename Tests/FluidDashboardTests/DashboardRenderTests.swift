@@ -13,6 +13,18 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertEqual(s.role(of: "REC"), .bannerDegraded)
     }
 
+    /// Under a goal or a pinned plan the mode setting says nothing about the plan: the
+    /// header names who picks it instead (a goal header said "mode HA" while HT ran).
+    func testHeaderNamesTheGoalOrPinInPlaceOfTheMode() {
+        var snap = Fixtures.healthy()
+        snap.policyLabel = "GOAL"
+        let header = Dashboard.render(snap, ui: ui, rows: 24, columns: 80).line(0)
+        XCTAssertTrue(header.contains("GOAL"), header)
+        XCTAssertFalse(header.contains(" HA"), header)
+        snap.policyLabel = nil
+        XCTAssertTrue(Dashboard.render(snap, ui: ui, rows: 24, columns: 80).line(0).contains("HA"))
+    }
+
     func testNoRecMarkWhenNotRecording() {
         let s = Dashboard.render(Fixtures.healthy(), ui: ui, rows: 24, columns: 80)
         XCTAssertFalse(s.line(0).contains("REC"), s.dump)

@@ -83,9 +83,23 @@ public struct SpeedTracker: Sendable {
         if case .joint = o.plan.job(for: .master) {
             verdict = judgeJoint(o, model: &model)
         } else {
+            // An independent pair with both devices saturated: each is judged against the
+            // other's rate/model ratio, not against its model alone. A limit both share (the
+            // source's CPU, a loaded machine) slows both alike and is their capacity now; a
+            // gray failure slows one. (Unthrottled on this 2-core box, both halves answered
+            // at ~60 % of calibration and the Worker alone was called SLOW ×1.7.)
+            var ratios: [Role: Double] = [:]
+            if o.plan.isIndependentPair {
+                for d in o.plan.requestTargets where o.saturated[d] == true {
+                    if let s = o.plan.job(for: d).subnet, let r = model.solo[d]?[s], r.imagesPerSecond > 0 {
+                        ratios[d] = Double(o.answered[d] ?? 0) / o.seconds / r.imagesPerSecond
+                    }
+                }
+            }
             for d in o.plan.requestTargets {
                 guard let s = o.plan.job(for: d).subnet else { continue }
-                verdict[d] = judgeSolo(d, s, o, model: &model)
+                let peer = Role.allCases.first { $0 != d }.flatMap { ratios[$0] }
+                verdict[d] = judgeSolo(d, s, o, peerRatio: ratios[d] != nil ? peer : nil, model: &model)
             }
         }
         // A device the plan leaves idle: only its heartbeats speak. Regular heartbeats for
@@ -127,14 +141,18 @@ public struct SpeedTracker: Sendable {
     }
 
     /// A device running `s` alone: its rate against the model when saturated, else its latency.
-    mutating func judgeSolo(_ d: Role, _ s: Subnet, _ o: Observation, model: inout CostModel) -> (slow: Double?, measured: Bool, why: String)? {
+    /// `peerRatio`: the other device's rate/model ratio in the same saturated window of an
+    /// independent pair; this device is then slow only against it (capped at 1).
+    mutating func judgeSolo(_ d: Role, _ s: Subnet, _ o: Observation, peerRatio: Double? = nil,
+                            model: inout CostModel) -> (slow: Double?, measured: Bool, why: String)? {
         guard let r = model.solo[d]?[s] else { return nil }
         let rate = Double(o.answered[d] ?? 0) / o.seconds
         let gap = o.heartbeatGapMs[d] ?? 0
         if o.saturated[d] == true {
-            let ratio = rate / r.imagesPerSecond
+            let ratio = rate / r.imagesPerSecond / min(1, max(peerRatio ?? 1, 0.01))
             if ratio < 1 / settings.slowMargin {
-                return (1 / max(ratio, 0.01), true, "\(d.rawValue) runs \(s.name) at \(Self.n(rate)) img/s while saturated, model \(Self.n(r.imagesPerSecond)) img/s")
+                let peer = peerRatio.map { ", the other device at \(Self.n(min(1, $0) * 100)) % of its model" } ?? ""
+                return (1 / max(ratio, 0.01), true, "\(d.rawValue) runs \(s.name) at \(Self.n(rate)) img/s while saturated, model \(Self.n(r.imagesPerSecond)) img/s\(peer)")
             }
             let slowBefore = state(of: d).factor != nil
             if !slowBefore || ratio > 1 / settings.recoverMargin {

@@ -138,6 +138,10 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public var status: String?
     /// The Master ↔ Worker link is cut (shown on the link between the device panels).
     public var linkCut = false
+    /// Who picks the plan when it is not the mode's table: "GOAL" (the adaptive
+    /// controller), "PINNED" (`--plan`); the header shows it in place of the mode, which
+    /// then says nothing about the plan. nil: the mode.
+    public var policyLabel: String?
     /// The plan view (`p`): the kind's menu as the cost model sees it; nil when the
     /// driver has no model to show (the view says so).
     public var planMap: PlanMap?

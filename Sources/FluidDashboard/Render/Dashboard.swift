@@ -107,7 +107,7 @@ public enum Dashboard {
     static func drawHeader(_ s: DashboardSnapshot, ui: DashboardUIState, into screen: inout Screen) {
         let role = bannerRole(s.health)
         screen.fill(row: 0, column: 0, height: 1, width: screen.columns, role: role)
-        let modeText = s.mode == .auto ? "AUTO" : s.mode.rawValue.uppercased()
+        let modeText = s.policyLabel ?? (s.mode == .auto ? "AUTO" : s.mode.rawValue.uppercased())
         let rec = s.recording ? "● REC " : ""
         let health = " " + healthText(s)
         let values = [Format.clock(s.sessionTime), "\(Format.si(s.throughput)) img/s",
