@@ -47,7 +47,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "paper: one-way latency of the wifi-edge link, ms") var edgeLatency = BenchLink.edge.latencyMs
     @Option(parsing: .unconditional, help: "paper: bandwidth of the wifi-edge link, Mbit/s") var edgeBandwidth = BenchLink.edge.bandwidthMbit ?? 40
     @Option(parsing: .unconditional, help: "cluster: faults per device and kind of fault") var faultRepeats = 8
-    @Flag(help: "paper/cluster: do not pin each node to its own core") var noPin = false
+    @Flag(help: "paper/cluster/adaptive: do not pin each node to its own core") var noPin = false
     @Option(parsing: .unconditional, help: "paper/cluster: images per request frame on loopback (fewer, larger frames keep the source light)") var batch = 128
     @Option(parsing: .unconditional, help: "paper: images per request frame on the wifi-edge link") var edgeBatch = BenchLink.edge.batch ?? 64
     @Option(parsing: .unconditional, help: "paper/cluster: request frames in flight per device") var frames = 8
@@ -101,6 +101,7 @@ struct BenchCommand: AsyncParsableCommand {
         o.sloP99Ms = sloP99
         o.timeScale = timeScale
         o.autoMode = auto
+        if noPin { o.pinNodes = false }
         o.progress = { BenchCommand.progress($0) }
         BenchCommand.progress("bench adaptive: fixed HA, fixed HT, adaptive (slo-p99 \(sloP99) ms); load average \(BenchMachine.loadAverage().map { String($0) } ?? "?")")
         let report: AdaptiveBench.Report

@@ -27,6 +27,10 @@ public enum AdaptiveBench {
         /// The adaptive run uses `--mode auto` (the accuracy goal over HA and HT) instead
         /// of the SLO goal: the ramp then shows auto mode crossing HA's capacity both ways.
         public var autoMode = false
+        /// Each node on its own core (`taskset`), as in the cluster and paper benches, and
+        /// again after the Master's revival (a new process): a joint image needs both
+        /// nodes in turn, and two nodes sharing a core stall each other.
+        public var pinNodes = ProcessInfo.processInfo.activeProcessorCount >= 2
         /// Stretches every phase (1 = the table above).
         public var timeScale = 1.0
         public var progress: (@Sendable (String) -> Void)?
@@ -158,6 +162,14 @@ public enum AdaptiveBench {
             }
         }, onSample: { s in samples.withLockedValue { $0.append(s) } })
         try await c.start()
+        var pinned: [Int32?] = []
+        func pin() {
+            guard o.pinNodes else { return }
+            let s = c.snapshot()
+            let pids = [s.device(.master).pid, s.device(.worker).pid]
+            if pids != pinned { CorePinning.pinNodes(c); pinned = pids }
+        }
+        pin()
         var capacity = known
         if config.goal != nil || config.mode == .auto {
             try await c.wait(until: { $0.adaptive?.calibrating == false }, timeout: 60, describe: { _ in "calibration did not end" })
@@ -186,6 +198,7 @@ public enum AdaptiveBench {
             }
             second += 1
             try await Task.sleep(until: start + .seconds(second), clock: .continuous)
+            pin()
         }
         let summary = await c.stop()
         let all = samples.withLockedValue { $0 }

@@ -18,6 +18,11 @@ public struct AdaptiveController: Sendable {
         public var enterUtilization = 0.75
         /// …and kept while the rate stays below this share (the gap is the hysteresis band).
         public var stayUtilization = 0.9
+        /// The same bounds under an SLO, lower: a queue's tail grows long before its
+        /// throughput runs out, and `ha-100`'s p99 on a loaded 2-core box passed 50 ms at
+        /// 88 % of its capacity (`fluid bench adaptive`).
+        public var sloEnterUtilization = 0.7
+        public var sloStayUtilization = 0.8
         /// For an SLO: chosen only if its predicted p99 is at most this share of the SLO…
         public var sloEnter = 0.6
         /// …and kept while the predicted and the measured p99 stay under the SLO.
@@ -134,7 +139,7 @@ public struct AdaptiveController: Sendable {
                 if stay, strikes >= settings.sloStrikes { return false }
                 // Near saturation a queue's tail is all transient: the utilisation bounds
                 // of the accuracy goal hold here too.
-                if let r = offered, let c = f.capacity, r > c * (stay ? settings.stayUtilization : settings.enterUtilization) { return false }
+                if let r = offered, let c = f.capacity, r > c * (stay ? settings.sloStayUtilization : settings.sloEnterUtilization) { return false }
                 guard let p99 = f.p99 else { return offered == nil ? false : stay }
                 return p99 <= slo * (stay ? settings.sloStay : settings.sloEnter)
             }

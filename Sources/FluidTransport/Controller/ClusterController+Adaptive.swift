@@ -149,6 +149,13 @@ extension SourceShell {
         for a in adaptive.set(policy: policy, now: t) { carryOut(a) }
     }
 
+    /// The dashboard's goal (or none: the mode's policy).
+    func setGoal(_ goal: Goal?) {
+        let policy: AdaptiveRuntime.Policy = goal.map { .goal($0) } ?? (modeSetting == .auto ? .auto : .table)
+        emit(.message("policy set by user: \(policy)"))
+        for a in adaptive.set(policy: policy, now: t) { carryOut(a) }
+    }
+
     /// The nodes restarted on another kind: its menu, its accuracies, a new model.
     func adaptiveKindSwitched(to kind: ModelKind) {
         var policy = adaptive.policy

@@ -140,6 +140,13 @@ public final class ClusterController: Sendable {
         loop.execute { shell.value.pin(plan); shell.value.publish(force: true) }
     }
 
+    /// Sets the adaptive controller's goal (nil: back to the mode's policy), replacing a
+    /// pinned plan; calibrates first if the goal's menu was never measured. Issue 14.
+    public func setGoal(_ goal: Goal?) {
+        let shell = self.shell
+        loop.execute { shell.value.setGoal(goal); shell.value.publish(force: true) }
+    }
+
     /// Offered rate in images/s; nil = as fast as the cluster takes.
     public func setRate(_ r: Double?) {
         let shell = self.shell
