@@ -111,6 +111,17 @@ final class AdaptiveRuntimeTests: XCTestCase {
         let settled = c.wants.count
         c.run(until: c.now + 0.2, offered: 12_000)
         XCTAssertEqual(c.wants.count, settled)
+        // A step down is an upgrade: it waits for a window's measurements (a device may
+        // have slowed at the same instant), then HA comes back.
+        c.rt.settings.window = 0.5
+        c.run(until: c.now + 5.2, offered: 12_000)  // the dwell after the switch
+        let downAt = c.now, beforeDown = c.wants.count
+        c.run(until: downAt + c.tick / 2, offered: 2_000)
+        XCTAssertEqual(c.wants.count, beforeDown, "an upgrade decided between windows: \(c.wants.last!.reason)")
+        c.run(until: downAt + 0.6, offered: 2_000)
+        XCTAssertEqual(c.served, .ha100)
+        let up = try XCTUnwrap(c.wants.last)
+        XCTAssertGreaterThanOrEqual(up.t - downAt, 0.5 - 1e-6, "the upgrade's window held load from before the step")
     }
 
     /// A pinned plan is wanted at once and never changed by the runtime; the table policy

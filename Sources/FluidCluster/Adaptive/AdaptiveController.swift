@@ -91,8 +91,10 @@ public struct AdaptiveController: Sendable {
 
     /// One window. `offered` nil: as fast as the cluster takes (no plan "serves" it: the
     /// fastest one is wanted). `measuredP99Ms`: the running plan's p99 in the window.
+    /// `urgentOnly`: only leave a running plan that fails the goal; an upgrade waits for the
+    /// next window's measurements (the runtime decides so between windows).
     public mutating func decide(now: Double, running: Plan, offered: Double?, measuredP99Ms: Double?,
-                                alive: Set<Role>, model: CostModel) -> Decision? {
+                                alive: Set<Role>, model: CostModel, urgentOnly: Bool = false) -> Decision? {
         if case .sloP99(let slo) = goal, let m = measuredP99Ms {
             strikes = m > slo * settings.sloStay ? strikes + 1 : 0
         }
@@ -176,7 +178,7 @@ public struct AdaptiveController: Sendable {
         }
         guard best != running else { return nil }
         let urgent = !candidates.contains(running) || !meets(running)
-        guard urgent || now - lastSwitch >= settings.minDwell else { return nil }
+        guard urgent || (!urgentOnly && now - lastSwitch >= settings.minDwell) else { return nil }
         lastSwitch = now
         defer { strikes = 0 }
         if case .sloP99(let slo) = goal, strikes >= settings.sloStrikes,

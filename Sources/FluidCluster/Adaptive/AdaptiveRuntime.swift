@@ -197,17 +197,24 @@ public struct AdaptiveRuntime: Sendable {
             return out
         }
         // The offered rate is known the moment it changes (the user's `--rate`, the bench's
-        // ramp): decide at once instead of at the window's end, so a step in the load does
-        // not overload the plan for up to a window before the switch.
+        // ramp): leave a plan that cannot serve it at once instead of at the window's end,
+        // so a step up does not overload the plan for up to a window. An upgrade waits for
+        // a window of the new load: the bench's load fell at the instant the Worker was
+        // slowed, and an upgrade into ha-100 at once ran half a second with the stalled
+        // Worker (p99 309 ms).
         if let ctl = controller, offeredChanged(offered) {
             var c = ctl
             decidedOffered = offered
-            if let d = c.decide(now: now, running: served, offered: offered, measuredP99Ms: nil, alive: alive, model: model),
+            if let d = c.decide(now: now, running: served, offered: offered, measuredP99Ms: nil, alive: alive, model: model,
+                                urgentOnly: true),
                d.plan != wanted {
                 wanted = d.plan
                 out.append(.want(d.plan, reason: d.reason, numbers: d.numbers))
             }
             controller = c
+            // The next window measures the new load only (like a window across a plan
+            // change): the upgrade it may bring sees a device that slowed at the step.
+            resetWindow(now: now, plan: served)
         }
         guard let start = windowStart, windowPlan == served else {
             // A window across a plan change measures two plans: start again.
