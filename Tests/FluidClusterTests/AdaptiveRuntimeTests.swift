@@ -124,6 +124,27 @@ final class AdaptiveRuntimeTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(up.t - downAt, 0.5 - 1e-6, "the upgrade's window held load from before the step")
     }
 
+    /// The plan served changed under the runtime (a revived Master came back into the
+    /// plan wanted before it died, say): the upgrade waits for the dwell, so it does not
+    /// stack a second switch on the first one's transient.
+    func testAPlanChangeNotMadeByTheControllerRestartsTheDwell() throws {
+        var c = FakeCluster(policy: .goal(.sloP99(ms: 50)))
+        c.run(until: 12, offered: 2_000)
+        XCTAssertEqual(c.served, .ha100)
+        c.run(until: 18, offered: 9_000)      // over 80 % of ha-100: ha-75
+        XCTAssertEqual(c.served, .ha75)
+        c.served = .soloU50                   // the Master dies: the failure table's plan
+        c.run(until: 19, offered: 9_000)
+        let before = c.wants.count, backAt = c.now
+        c.served = .ha75                      // revived into the plan wanted
+        c.run(until: backAt + 4.5, offered: 2_000)
+        XCTAssertEqual(c.wants.count, before, "upgraded within the dwell: \(c.wants.last!.reason)")
+        c.run(until: backAt + 6, offered: 2_000)
+        let up = try XCTUnwrap(c.wants.last)
+        XCTAssertEqual(up.plan, .ha100)
+        XCTAssertGreaterThanOrEqual(up.t - backAt, 5)
+    }
+
     /// A pinned plan is wanted at once and never changed by the runtime; the table policy
     /// wants nothing. Neither calibrates.
     func testPinnedAndTablePolicies() {

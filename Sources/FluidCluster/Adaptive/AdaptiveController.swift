@@ -76,8 +76,11 @@ public struct AdaptiveController: Sendable {
         return AdaptiveController(goal: .accuracy, menu: ht == .ha100 ? [.ha100] : [.ha100, ht], settings: settings)
     }
 
-    /// The user switched by hand: the dwell starts again.
-    public mutating func noteManualSwitch(now: Double) { lastSwitch = now }
+    /// The plan served changed other than by this controller (the user, a failure, a
+    /// revival): the dwell starts again, so an upgrade does not add a second switch to the
+    /// transient of the first (a Master revived into ha-75 and upgraded to ha-100 0.7 s
+    /// later gave a second of p99 62 ms in `fluid bench adaptive`).
+    public mutating func noteSwitch(now: Double) { lastSwitch = now }
 
     /// A device's measured speed changed state: the model's predictions changed, so the
     /// plans barred under the old ones may be tried again.

@@ -107,7 +107,7 @@ public struct AdaptiveRuntime: Sendable {
             calibration = Calibration(kind: kind, accuracy: model.accuracy, batchSize: model.batchSize, menu: menu)
             calibration?.setLink(model.link)
         }
-        controller?.noteManualSwitch(now: -Double.infinity)
+        controller?.noteSwitch(now: -Double.infinity)
         switch p {
         case .table: return [.want(nil, reason: "policy \(p)", numbers: [:])]
         case .pinned(let plan): return [.want(plan, reason: "pinned by the user", numbers: [:])]
@@ -188,13 +188,21 @@ public struct AdaptiveRuntime: Sendable {
                         wanted = d.plan
                         out.append(.want(d.plan, reason: "calibrated: " + d.reason, numbers: d.numbers))
                     }
-                    ctl2.noteManualSwitch(now: now)
+                    ctl2.noteSwitch(now: now)
                     controller = ctl2
                 } else {
                     out.append(.want(wanted, reason: "calibrated: policy \(policy)", numbers: [:]))
                 }
             }
             return out
+        }
+        // A window across a plan change measures two plans: start again. The change
+        // restarts the upgrade dwell too.
+        let planChanged = windowStart == nil || windowPlan != served
+        if planChanged {
+            if windowStart != nil { controller?.noteSwitch(now: now) }
+            resetWindow(now: now, plan: served)
+            windowsSinceChange = 0
         }
         // The offered rate is known the moment it changes (the user's `--rate`, the bench's
         // ramp): leave a plan that cannot serve it at once instead of at the window's end,
@@ -216,12 +224,7 @@ public struct AdaptiveRuntime: Sendable {
             // change): the upgrade it may bring sees a device that slowed at the step.
             resetWindow(now: now, plan: served)
         }
-        guard let start = windowStart, windowPlan == served else {
-            // A window across a plan change measures two plans: start again.
-            resetWindow(now: now, plan: served)
-            windowsSinceChange = 0
-            return out
-        }
+        guard !planChanged, let start = windowStart else { return out }
         ticks += 1
         for d in Role.allCases {
             if saturated[d] == true { saturatedTicks[d, default: 0] += 1 }
