@@ -95,7 +95,7 @@ public enum DashboardAction: Hashable, Sendable {
         case .closeOverlay: return "close"
         case .movePlanCursor(let d): return d < 0 ? "previous plan" : "next plan"
         case .pinAtCursor: return "pin the plan at the cursor"
-        case .pinPlan(let i): return "pin plan \(i + 1) of the menu"
+        case .pinPlan: return "pin the plan at the cursor (or unpin it)"
         case .unpin: return "unpin"
         case .cycleGoal: return "next goal"
         case .adjustGoal(let up): return up ? "goal's number up" : "goal's number down"
