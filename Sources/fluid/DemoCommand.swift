@@ -12,15 +12,17 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Interactive dashboard: run the two-device cluster, kill/hang/revive devices, toggle HA/HT.",
         discussion: """
-        Keys: m/w crash or revive the Master/Worker, M/W hang or resume it, s/S slow the
-        Worker/Master 4×, l cut the link, t HA↔HT, a auto, 1/2/3 Static/Dynamic/Fluid,
-        +/- rate, p plan view (there ↑↓←→ move a cursor over the plans, Enter pins the
-        plan at it, or unpins it), u unpin, g goal (off → accuracy → throughput ≥ 98.5 % →
-        slo-p99 50 ms → off), [/] lower/raise the goal's accuracy (0.1 pp) or SLO (×1.25),
-        r record, PgUp/PgDn events, space pause, ? help (Esc closes it), q quit. Pins and
-        goals work --read-only too (they choose the policy; only faults are disabled).
-        How to read the screen: docs/dashboard.md.
-        Logs go to a file (FLUID_DEMO_LOG, default $TMPDIR/fluid-demo.log), never to the terminal.
+        Keys: m/w crash or revive the Master/Worker, M/W hang or resume it,
+        s/S slow the Worker/Master 4×, l cut the link, t HA↔HT, a auto,
+        1/2/3 Static/Dynamic/Fluid, +/- rate, p plan view (there ↑↓←→ move a
+        cursor over the plans; Enter pins the plan at it, or unpins it), u unpin,
+        g goal (off → accuracy → throughput ≥ 98.5 % → slo-p99 50 ms → off),
+        [/] lower/raise the goal's accuracy (0.1 pp) or SLO (×1.25), r record,
+        PgUp/PgDn events, space pause, ? help (Esc closes it), q quit. Pins and
+        goals work with --read-only too (they choose the policy; only faults are
+        disabled). How to read the screen: docs/dashboard.md.
+        Logs go to a file (FLUID_DEMO_LOG, default $TMPDIR/fluid-demo.log), never
+        to the terminal.
         Without a terminal use `fluid run --headless`.
         """)
 
