@@ -88,7 +88,7 @@ public final class DashboardLoop {
                 if Dashboard.isTooSmall(rows: size.rows, columns: size.columns) { continue }
                 if ui.helpVisible {
                     say("help is open: Esc closes it")
-                } else if ui.readOnly, options.keyTable.action(for: key, readOnly: false) != nil {
+                } else if ui.readOnly, options.keyTable.action(for: key, readOnly: false)?.isFault == true {
                     say("read-only: \(key.display) is disabled")
                 }
                 nextDraw = 0

@@ -17,6 +17,11 @@ enum KeyDecoder {
         if code == fluid_key_npage() { return .pageDown }
         if code == fluid_key_left() { return .left }
         if code == fluid_key_right() { return .right }
+        // Plain integer macros of curses.h: Swift imports them as constants, no shim needed.
+        if code == KEY_UP { return .up }
+        if code == KEY_DOWN { return .down }
+        // Enter: CR in raw mode (10 once curses' nl() translates it), KEY_ENTER on a keypad.
+        if code == 10 || code == 13 || code == KEY_ENTER { return .enter }
         guard code >= 32, code < 127, let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
         return .character(Character(scalar))
     }

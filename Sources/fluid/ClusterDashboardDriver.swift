@@ -16,9 +16,6 @@ import NIOConcurrencyHelpers
 final class ClusterDashboardDriver: DashboardDriver, Sendable {
     private let controller: ClusterController
     private let logger: Logger
-    /// `--goal`, for the plan view's constraint while the policy is that goal (the
-    /// snapshot names the policy in words only).
-    private let goal: Goal?
     /// Everything that changes, behind one lock: the controller's loop writes, the
     /// dashboard's thread reads.
     private struct State {
@@ -36,6 +33,11 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
         var kinds = KindQueue()
         var kindSwitch: Task<Void, Never>?
         var messages: [String] = []
+        /// `g`, `[`, `]`: the goal numbers last used.
+        var dial = GoalDial()
+        /// The policy the keys last asked for, in the runtime's words, and when: the
+        /// controller applies it on its loop, so `g g` pressed fast steps twice from it.
+        var askedPolicy: (words: String, at: Double)?
         /// Devices that went down without a fault of ours (cleared when they come back).
         var unexpectedlyDown: Set<Role> = []
         var stopped = false
@@ -76,7 +78,6 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
     init(kind: ModelKind, mode: ModeSetting, policy: (plan: Plan?, goal: Goal?) = (nil, nil), rate: Double?, modelsDirectory: String,
          dataDirectory: String?, nodeLogDirectory: String, tlsDirectory: String? = nil, logger: Logger) throws {
         self.logger = logger
-        self.goal = policy.goal
         guard let dir = dataDirectory ?? MNIST.defaultDirectory() else {
             let tried = MNIST.candidateDirectories().joined(separator: ", ")
             throw DemoError("no MNIST data found (tried \(tried)); run `make data` or pass --data DIR / set MNIST_DIR")
@@ -222,28 +223,22 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
         let points = Plan.menu(for: c.kind).map {
             PlanPoint(plan: $0, capacity: model?.capacity($0), accuracy: model?.accuracy($0))
         }
-        var constraint: PlanConstraint?
+        // The policy's words carry the goal and its number (it may have been set by key).
+        let constraint = PlanMap.constraint(policy: policy, offered: c.rate)
         var words = policy
-        switch (policy, goal) {
-        case ("auto", _):
+        if policy == "auto" {
             words = "auto (HA or HT)"
-            constraint = c.rate.map { .offeredRate($0) }
-        case (let p, let g?) where p.hasPrefix("goal"):
-            switch g {
-            case .accuracy, .sloP99: constraint = c.rate.map { .offeredRate($0) }
-            case .throughput(let a): constraint = .minAccuracy(a)
-            }
-        case ("table", _):
+        } else if policy == "table" {
             words = "table: \(c.runningMode.rawValue.uppercased()) by the failure table, no goal"
-        default:
-            break
+        } else if policy.hasPrefix("plan ") {
+            words = "pinned " + policy.dropFirst("plan ".count)
         }
         var note: String?
         if c.adaptive?.calibrating == true {
             note = "calibrating: measuring \(c.adaptive?.wanted?.rawValue ?? "the menu")…"
         } else if !points.contains(where: \.isMeasured) {
             note = policy == "table" || policy.hasPrefix("plan")
-                ? "no cost model: the policy \(policy) does not calibrate (a: auto mode, or start with --goal)"
+                ? "no cost model: the policy \(policy) does not calibrate (g sets a goal, a auto mode)"
                 : "no cost model yet"
         } else if constraint == nil, policy == "auto" || policy.hasPrefix("goal") {
             note = "unthrottled: no offered rate to draw (+/- set one)"
@@ -336,6 +331,41 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
             case .queued(let kind): tell("\(kind.title) queued: the nodes are restarting; it follows")
             case .unchanged: tell("already running \(k.title)")
             }
+        case .pinPlan(let i):
+            let c = controller.snapshot()
+            let menu = Plan.menu(for: c.kind)
+            guard let at = DashboardUIState.wrap(i, count: menu.count) else { return }
+            let plan = menu[at]
+            if policy(now: now) == "plan \(plan.rawValue)" {
+                unpin(c, now: now)
+            } else {
+                controller.pin(plan)
+                ask("plan \(plan.rawValue)", now: now)
+                // Pinned, it is served while its devices live: say which one it waits for.
+                let waiting = Role.allCases.filter { r in
+                    if case .idle = plan.job(for: r) { return false }
+                    return c.device(r).state != .up
+                }
+                tell("pinned \(plan.rawValue)" + (waiting.isEmpty ? "" : " (waits for the \(waiting.map(\.title).joined(separator: " and ")): not up)"))
+            }
+        case .unpin:
+            let c = controller.snapshot()
+            let current = policy(now: now)
+            guard current.hasPrefix("plan ") else { return tell("nothing pinned (policy: \(current))") }
+            unpin(c, now: now)
+        case .cycleGoal:
+            let current = GoalChoice(policy: policy(now: now))
+            let next = state.withLockedValue { $0.dial.next(after: current) }
+            setGoal(next, now: now)
+        case .adjustGoal(let up):
+            let words = policy(now: now)
+            let current = GoalChoice(policy: words)
+            guard let next = state.withLockedValue({ $0.dial.adjust(current, up: up) }) else {
+                return tell(current == nil ? "no goal to adjust (\(words)): g sets one"
+                                           : "goal accuracy has no number: g for throughput or slo-p99")
+            }
+            if next == current { return tell("goal \(Self.goal(next)): at its limit") }
+            setGoal(next, now: now)
         case .rateUp, .rateDown:
             let c = controller.snapshot()
             let next = Self.nextRate(current: c.rate, measured: c.lastSample?.throughput ?? 0, up: action == .rateUp)
@@ -343,6 +373,55 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
             tell(next.map { "offered rate \(Int($0)) img/s" } ?? "offered rate: unthrottled (as fast as answered)")
         default:
             break
+        }
+    }
+
+    // MARK: plan and goal keys (issue 14)
+
+    /// The policy in the runtime's words: the one the keys asked for while the controller
+    /// may not have applied it yet (a second), else the one it reports.
+    private func policy(now: Double) -> String {
+        if let asked = state.withLockedValue({ $0.askedPolicy }), now - asked.at < 1 { return asked.words }
+        return controller.snapshot().adaptive?.policy ?? "table"
+    }
+
+    private func ask(_ words: String, now: Double) {
+        state.withLockedValue { $0.askedPolicy = (words, now) }
+    }
+
+    /// The policy the mode gives when no plan is pinned and no goal set (the mode set, not
+    /// the one a pin or goal ran: the table then goes back to it).
+    private static func modePolicy(_ c: ClusterSnapshot) -> (words: String, shown: String) {
+        c.modeSetting == .auto ? ("auto", "mode auto") : ("table", "mode \(c.modeSetting.rawValue.uppercased())")
+    }
+
+    private func unpin(_ c: ClusterSnapshot, now: Double) {
+        controller.pin(nil)
+        let back = Self.modePolicy(c)
+        ask(back.words, now: now)
+        tell("unpinned: \(back.shown)")
+    }
+
+    private func setGoal(_ choice: GoalChoice?, now: Double) {
+        let c = controller.snapshot()
+        let goal = choice.map(Self.goal)
+        controller.setGoal(goal)
+        guard let goal else {
+            let back = Self.modePolicy(c)
+            ask(back.words, now: now)
+            return tell("goal off: \(back.shown)")
+        }
+        ask("goal \(goal)", now: now)
+        // The runtime calibrates first when a plan of the menu was never measured.
+        let unmeasured = Plan.menu(for: c.kind).contains { c.model?.capacity($0) == nil }
+        tell("goal \(goal)" + (unmeasured ? ": calibrating…" : ""))
+    }
+
+    static func goal(_ g: GoalChoice) -> Goal {
+        switch g {
+        case .accuracy: return .accuracy
+        case .throughput(let a): return .throughput(minAccuracy: a)
+        case .sloP99(let ms): return .sloP99(ms: ms)
         }
     }
 

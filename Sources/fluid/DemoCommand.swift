@@ -12,11 +12,17 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Interactive dashboard: run the two-device cluster, kill/hang/revive devices, toggle HA/HT.",
         discussion: """
-        Keys: m/w crash or revive the Master/Worker, M/W hang or resume it, s/S slow the
-        Worker/Master 4×, l cut the link, t HA↔HT, a auto, 1/2/3 Static/Dynamic/Fluid,
-        +/- rate, p plan view, r record, PgUp/PgDn events, space pause, ? help (Esc closes
-        it), q quit. How to read the screen: docs/dashboard.md.
-        Logs go to a file (FLUID_DEMO_LOG, default $TMPDIR/fluid-demo.log), never to the terminal.
+        Keys: m/w crash or revive the Master/Worker, M/W hang or resume it,
+        s/S slow the Worker/Master 4×, l cut the link, t HA↔HT, a auto,
+        1/2/3 Static/Dynamic/Fluid, +/- rate, p plan view (there ↑↓←→ move a
+        cursor over the plans; Enter pins the plan at it, or unpins it), u unpin,
+        g goal (off → accuracy → throughput ≥ 98.5 % → slo-p99 50 ms → off),
+        [/] lower/raise the goal's accuracy (0.1 pp) or SLO (×1.25), r record,
+        PgUp/PgDn events, space pause, ? help (Esc closes it), q quit. Pins and
+        goals work with --read-only too (they choose the policy; only faults are
+        disabled). How to read the screen: docs/dashboard.md.
+        Logs go to a file (FLUID_DEMO_LOG, default $TMPDIR/fluid-demo.log), never
+        to the terminal.
         Without a terminal use `fluid run --headless`.
         """)
 
@@ -38,8 +44,8 @@ struct DemoCommand: ParsableCommand {
     var tls: String?
     @Option(help: "Redraws per second (1 … 30).")
     var fps: Double = 5
-    @Option(help: "Pin a plan of the kind's menu (issue 14), e.g. ht-50+u25.") var plan: String?
-    @Option(help: "Adaptive goal: accuracy, throughput (with --min-accuracy) or slo-p99 (with --slo-p99).") var goal: String?
+    @Option(help: "Pin a plan of the kind's menu at start (issue 14), e.g. ht-50+u25; Enter in the plan view pins one later.") var plan: String?
+    @Option(help: "Adaptive goal at start: accuracy, throughput (with --min-accuracy) or slo-p99 (with --slo-p99); g changes it later.") var goal: String?
     @Option(help: "p99 latency SLO, ms (implies --goal slo-p99).") var sloP99: Double?
     @Option(help: "Least accuracy for --goal throughput, percent.") var minAccuracy: Double?
 

@@ -44,8 +44,11 @@ final class PlanViewTests: XCTestCase {
             let chars = Array(s.line(r))
             guard chars.count >= name.count + 2 else { continue }
             for c in 0...(chars.count - name.count) where Array(chars[c..<(c + name.count)]) == name {
-                if c >= 2, "●○◆".contains(chars[c - 2]) { return (r, c - 2, chars[c - 2]) }
-                let after = c + name.count + 1
+                // The cursor's plan is written in brackets: "● [ha-100]".
+                let open = c >= 1 && chars[c - 1] == "[" ? 1 : 0
+                let close = c + name.count < chars.count && chars[c + name.count] == "]" ? 1 : 0
+                if c - open >= 2, "●○◆".contains(chars[c - open - 2]) { return (r, c - open - 2, chars[c - open - 2]) }
+                let after = c + name.count + close + 1
                 if after < chars.count, "●○◆".contains(chars[after]) { return (r, after, chars[after]) }
             }
         }
@@ -173,7 +176,8 @@ final class PlanViewTests: XCTestCase {
                     let line = s.line(r)
                     guard let range = line.range(of: p.plan.rawValue) else { continue }
                     let next = line[range.upperBound...].first
-                    XCTAssertTrue(next == nil || next == " " || "●○◆┊┄".contains(next!), "\(p.plan.rawValue) runs on: \(line)")
+                    // "]" closes the cursor's brackets.
+                    XCTAssertTrue(next == nil || next == " " || "]●○◆┊┄".contains(next!), "\(p.plan.rawValue) runs on: \(line)")
                 }
             }
             // The view leaves the status line (row 1) to the plan's words.
@@ -222,7 +226,7 @@ final class PlanViewTests: XCTestCase {
                                goal: "table", note: "no cost model: the policy table does not calibrate")
         s = Dashboard.render(snap, ui: ui, rows: 20, columns: 60)
         XCTAssertNotNil(s.firstRow(containing: "the policy table does not calibrate"), s.dump)
-        XCTAssertNotNil(s.firstRow(containing: "unmeasured: ha-100, ha-75"), s.dump)
+        XCTAssertNotNil(s.firstRow(containing: "unmeasured: [ha-100], ha-75"), s.dump)  // the cursor starts on ha-100
         XCTAssertTrue(s.text.contains("solo-u25"), s.dump)
     }
 

@@ -27,6 +27,19 @@ public enum DashboardAction: Hashable, Sendable {
     case togglePlanView
     /// Esc: close whatever is open (help first, else the plan view); nothing otherwise.
     case closeOverlay
+    /// Plan view only: move the cursor over the menu's plans (−1 back, +1 on; it wraps).
+    case movePlanCursor(Int)
+    /// Enter in the plan view: the UI state turns it into `pinPlan` at its cursor.
+    case pinAtCursor
+    /// Pin the plan at this index of the kind's menu (taken modulo its length), or unpin
+    /// when that plan is the one pinned already. The cluster serves it while its devices live.
+    case pinPlan(menuIndex: Int)
+    /// Back to the mode's policy (HA, HT or auto) from a pinned plan.
+    case unpin
+    /// The goal: off (the mode's policy) → accuracy → throughput → slo-p99 → off.
+    case cycleGoal
+    /// The goal's number up or down: the least accuracy ±0.1 pp, the SLO ×/÷ 1.25.
+    case adjustGoal(up: Bool)
     /// PgUp / PgDn: scroll the event log a page back / forward.
     case eventsOlder
     case eventsNewer
@@ -48,7 +61,17 @@ public enum DashboardAction: Hashable, Sendable {
     /// Actions that change what the cluster does, which the asciicast marks.
     public var isMarker: Bool {
         switch self {
-        case .crashOrRevive, .hangOrResume, .cutOrHealLink, .slowOrUnslow, .toggleMode, .autoMode, .selectKind: return true
+        case .crashOrRevive, .hangOrResume, .cutOrHealLink, .slowOrUnslow, .toggleMode, .autoMode, .selectKind,
+             .pinPlan, .unpin, .cycleGoal, .adjustGoal: return true
+        default: return false
+        }
+    }
+
+    /// Keys that act on the plan view's cursor: outside the view they do nothing (the
+    /// arrows must not pin a plan nobody sees).
+    public var isPlanViewOnly: Bool {
+        switch self {
+        case .movePlanCursor, .pinAtCursor, .pinPlan: return true
         default: return false
         }
     }
@@ -70,6 +93,12 @@ public enum DashboardAction: Hashable, Sendable {
         case .toggleHelp: return "help"
         case .togglePlanView: return "plan view"
         case .closeOverlay: return "close"
+        case .movePlanCursor(let d): return d < 0 ? "previous plan" : "next plan"
+        case .pinAtCursor: return "pin the plan at the cursor"
+        case .pinPlan: return "pin the plan at the cursor (or unpin it)"
+        case .unpin: return "unpin"
+        case .cycleGoal: return "next goal"
+        case .adjustGoal(let up): return up ? "goal's number up" : "goal's number down"
         case .eventsOlder: return "older events"
         case .eventsNewer: return "newer events"
         case .replayFaster: return "faster"
@@ -91,6 +120,9 @@ public enum DashboardKey: Hashable, Sendable {
     case pageDown
     case left
     case right
+    case up
+    case down
+    case enter
     case resize
 
     /// How help and footer spell the key.
@@ -105,6 +137,9 @@ public enum DashboardKey: Hashable, Sendable {
         case .pageDown: return "PgDn"
         case .left: return "←"
         case .right: return "→"
+        case .up: return "↑"
+        case .down: return "↓"
+        case .enter: return "Enter"
         case .resize: return "resize"
         }
     }

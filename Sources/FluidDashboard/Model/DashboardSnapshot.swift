@@ -237,6 +237,15 @@ public struct PlanMap: Equatable, Sendable {
         self.headroom = headroom
     }
 
+    /// The plan pinned, from the policy's words ("plan solo-u25", as samples record a
+    /// pin, or the live driver's "pinned solo-u25"); nil when none is.
+    public var pinned: Plan? {
+        for prefix in ["plan ", "pinned "] where goal.hasPrefix(prefix) {
+            return Plan(rawValue: String(goal.dropFirst(prefix.count).prefix { $0 != " " }))
+        }
+        return nil
+    }
+
     /// The capacity a plan needs to be chosen for the offered rate (nil: no rate line).
     public var requiredCapacity: Double? {
         guard case .offeredRate(let r)? = constraint else { return nil }

@@ -83,6 +83,18 @@ public struct KeyTable: Equatable, Sendable {
         KeyBinding([.character("+"), .character("=")], .rateUp, "raise / lower the offered input rate", footer: "rate"),
         KeyBinding([.character("-"), .character("_")], .rateDown, "raise / lower the offered input rate", footer: "rate"),
         KeyBinding([.character("p")], .togglePlanView, "plan view: the menu on accuracy vs img/s", footer: "plans"),
+        // Issue 14's experiments: pin any plan, or set a goal, while the cluster runs. Not
+        // faults (they choose the policy): they work read-only too. Kept out of the
+        // footer, which has no room left at 80 columns; help and the plan view name them.
+        KeyBinding([.up], .movePlanCursor(-1), "plan view: move the cursor over the plans"),
+        KeyBinding([.down], .movePlanCursor(1), "plan view: move the cursor over the plans"),
+        KeyBinding([.left], .movePlanCursor(-1), "plan view: move the cursor over the plans"),
+        KeyBinding([.right], .movePlanCursor(1), "plan view: move the cursor over the plans"),
+        KeyBinding([.enter], .pinAtCursor, "pin the plan at the cursor / unpin"),
+        KeyBinding([.character("u")], .unpin, "pin the plan at the cursor / unpin"),
+        KeyBinding([.character("g")], .cycleGoal, "goal: off → accuracy → throughput → SLO"),
+        KeyBinding([.character("[")], .adjustGoal(up: false), "lower / raise the goal's accuracy or SLO"),
+        KeyBinding([.character("]")], .adjustGoal(up: true), "lower / raise the goal's accuracy or SLO"),
         KeyBinding([.character("r")], .toggleRecording, "start / stop recording (.jsonl + .cast)", footer: "rec"),
         KeyBinding([.character(" ")], .togglePause, "pause the display (the cluster runs on)", footer: "pause"),
         KeyBinding([.pageUp, .pageDown], .eventsOlder, "scroll the event log (PgDn: newer)"),

@@ -61,7 +61,8 @@ public enum Dashboard {
         drawHeader(snapshot, ui: ui, into: &screen)
         drawStatus(snapshot, ui: ui, into: &screen, row: 1)
         if ui.planVisible {
-            drawPlanView(snapshot, into: &screen, top: 2, bottom: rows - 2)
+            let cursor = snapshot.planMap.flatMap { ui.cursorPlan(in: $0.points.map(\.plan)) }
+            drawPlanView(snapshot, cursor: cursor, into: &screen, top: 2, bottom: rows - 2)
             drawFooter(ui, into: &screen, row: rows - 1)
             if ui.helpVisible { drawHelp(ui, plan: snapshot.plan, kind: snapshot.kind, into: &screen) }
             return screen

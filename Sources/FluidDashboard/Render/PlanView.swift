@@ -7,7 +7,9 @@ import FluidVocabulary
 /// reversed; the goal's constraint is a line: the offered rate (vertical) for the
 /// accuracy and SLO goals and auto mode, the least accuracy (horizontal) for
 /// `--goal throughput`. It replaces the panels, graphs and events (rows `top…bottom`);
-/// header, status line and footer stay.
+/// header, status line and footer stay. The cursor (arrows; Enter pins its plan) is
+/// the plan whose name is in brackets, in the plot or in the legend's lists alike, so a
+/// plan the model has not measured can be pinned too.
 ///
 /// ```
 ///  Master ● UP SLOW ×4 runs 50      Worker ● UP runs u50
@@ -19,12 +21,12 @@ import FluidVocabulary
 ///  97.02% ┤   ○ solo-u25   ┊
 ///         └────────────────┴──────────────
 ///         0        capacity img/s    40k
-///  ◆ served ● meets ○ cannot · unmeasured: solo-25
+///  ◆ served · ○ misses the goal · [cursor] ↑↓ moves, Enter pins · unmeasured: [solo-25]
 /// ```
 extension Dashboard {
     static let planAxisWidth = 8
 
-    static func drawPlanView(_ s: DashboardSnapshot, into screen: inout Screen, top: Int, bottom: Int) {
+    static func drawPlanView(_ s: DashboardSnapshot, cursor: Plan? = nil, into screen: inout Screen, top: Int, bottom: Int) {
         guard bottom > top + 4 else { return }
         drawDeviceStrip(s, into: &screen, row: top)
         let map = s.planMap
@@ -54,14 +56,17 @@ extension Dashboard {
             row = drawWrapped(note, into: &screen, row: row, bottom: bottom, role: map.points.contains(where: \.isMeasured) ? .dim : .degraded)
         }
         let measured = map.points.filter(\.isMeasured)
-        let unmeasured = map.points.filter { !$0.isMeasured }.map(\.plan.rawValue)
+        let unmeasured = map.points.filter { !$0.isMeasured }.map { cursorName($0.plan, cursor) }
+        // What Enter does with the cursor's plan: pin it, or unpin it when it is the one pinned.
+        let hint = cursor.map { "[cursor] ↑↓ moves, Enter " + ($0 == map.pinned ? "unpins" : "pins") }
         guard !measured.isEmpty else {
             if map.note == nil {
                 row = drawWrapped("no plan measured yet: the cost model has no figures", into: &screen, row: row, bottom: bottom, role: .degraded)
             }
             if !unmeasured.isEmpty {
-                drawWrapped("unmeasured: " + unmeasured.joined(separator: ", "), into: &screen, row: row, bottom: bottom, role: .dim)
+                row = drawWrapped("unmeasured: " + unmeasured.joined(separator: ", "), into: &screen, row: row, bottom: bottom, role: .dim)
             }
+            if let hint { drawWrapped(hint, into: &screen, row: row, bottom: bottom, role: .dim) }
             return
         }
         // Rows: the plot, its x axis, the axis' labels, the legend with the unmeasured and
@@ -71,11 +76,12 @@ extension Dashboard {
         if let need = map.requiredCapacity, case .offeredRate(let r)? = map.constraint, need > r {
             legend.append("▲ \(Format.si(need)) with headroom")
         }
+        if let hint { legend.append(hint) }
         if !unmeasured.isEmpty { legend.append("unmeasured: " + unmeasured.joined(separator: ", ")) }
         let blank = screen
         for legendRows in 1...4 {
             var attempt = blank
-            let unlabelled = drawPlanPlot(s, map, measured, into: &attempt, top: row, axisRow: bottom - 1 - legendRows)
+            let unlabelled = drawPlanPlot(s, map, measured, cursor: cursor, into: &attempt, top: row, axisRow: bottom - 1 - legendRows)
             var text = legend
             if !unlabelled.isEmpty { text.append("crowded: " + unlabelled.joined(separator: ", ")) }
             let joined = text.joined(separator: " · ")
@@ -93,14 +99,15 @@ extension Dashboard {
     /// The axes, the goal's line and the points with their labels, in rows `top..<axisRow`
     /// (the x axis on `axisRow`, its labels below). Returns the plans whose label found
     /// no free spot (their point is drawn; the legend names them).
-    static func drawPlanPlot(_ s: DashboardSnapshot, _ map: PlanMap, _ measured: [PlanPoint],
+    static func drawPlanPlot(_ s: DashboardSnapshot, _ map: PlanMap, _ measured: [PlanPoint], cursor: Plan? = nil,
                              into screen: inout Screen, top: Int, axisRow: Int) -> [String] {
         let plotTop = top
         let plotRows = axisRow - plotTop
-        guard plotRows >= 2 else { return measured.map(\.plan.rawValue) }
+        let names = measured.map { cursorName($0.plan, cursor) }
+        guard plotRows >= 2 else { return names }
         let left = planAxisWidth
         let plotWidth = screen.columns - left - 1
-        guard plotWidth >= 10 else { return measured.map(\.plan.rawValue) }
+        guard plotWidth >= 10 else { return names }
 
         // Scales: x from 0 (the offered rate's distance from each plan reads as headroom),
         // y over the accuracies shown and the least accuracy, padded by a little.
@@ -198,7 +205,7 @@ extension Dashboard {
         var unlabelled: [String] = []
         for (p, r, c) in spots {
             let served = p.plan == s.plan
-            let label = p.plan.rawValue
+            let label = cursorName(p.plan, cursor)
             let n = label.count
             let candidates = [(r, c + 2), (r, c - 1 - n), (r - 1, c + 1), (r + 1, c + 1), (r - 1, c - n), (r + 1, c - n)]
             // A label must not read as another point's: no other point right beside it,
@@ -213,12 +220,18 @@ extension Dashboard {
                 unlabelled.append(label)
                 continue
             }
-            screen.put(label, row: lr, column: lc, role: served ? .selected : (meets(p) ? .normal : .dim))
+            let role: StyleRole = served ? .selected : (p.plan == cursor ? .key : (meets(p) ? .normal : .dim))
+            screen.put(label, row: lr, column: lc, role: role)
             // A blank either side: two labels never run into one word.
             take(lr, lc - 1, n + 2)
         }
 
         return unlabelled
+    }
+
+    /// A plan's name as the view writes it: in brackets under the cursor.
+    static func cursorName(_ p: Plan, _ cursor: Plan?) -> String {
+        p == cursor ? "[\(p.rawValue)]" : p.rawValue
     }
 
     /// A round number at or above `v`, finer than `niceCeiling` (1, 1.2, 1.5, 2, 2.5, 3, 4,
