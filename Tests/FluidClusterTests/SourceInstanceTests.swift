@@ -142,6 +142,22 @@ final class SourceInstanceTests: XCTestCase {
         XCTAssertEqual(Set(sends(t.pump(now: 2)).map(\.0)), [.worker])
     }
 
+    /// Below saturation the first device takes the work; two halves of about the same
+    /// speed keep the Master first (calibration noise must not hand the work to the
+    /// Worker), a Master at most half as fast gives the Worker the lead.
+    func testTheWorkerLeadsOnlyWhenTheMasterIsAtMostHalfAsFast() {
+        for (worker, first) in [(0.55, Role.master), (0.6, .master), (0.7, .worker)] {
+            var s = SourceInstance(kind: .fluid)
+            _ = s.connected(.master, now: 0)
+            _ = s.connected(.worker, now: 0)
+            _ = s.plan(plan(.ht, .master, 5), from: .master, now: 1)
+            _ = s.plan(plan(.ht, .master, 5), from: .worker, now: 1)
+            s.speedShare = [.master: 1 - worker, .worker: worker]
+            for _ in 0..<10 { _ = s.submit(now: 2) }
+            XCTAssertEqual(sends(s.pump(now: 2)).first?.0, first, "Worker share \(worker)")
+        }
+    }
+
     /// The Master left a joint plan for `solo-50` and the Worker still relays the joint
     /// plan: under Dynamic the Worker can run nothing alone, so it gets no standalone
     /// requests while the Master serves (they would all be answered unavailable); under
