@@ -26,6 +26,17 @@ final class SourceInstanceTests: XCTestCase {
         return s
     }
 
+    /// Both devices reachable and serving `ht-50+u50`, with these shares of the speed.
+    func htPair(_ settings: SourceInstance.Settings = .init(), shares: [Role: Double]) -> SourceInstance {
+        var s = SourceInstance(kind: .fluid, settings: settings)
+        _ = s.connected(.master, now: 0)
+        _ = s.connected(.worker, now: 0)
+        _ = s.plan(plan(.ht, .master, 5), from: .master, now: 1)
+        _ = s.plan(plan(.ht, .master, 5), from: .worker, now: 1)
+        s.speedShare = shares
+        return s
+    }
+
     func testSplitBrainServesPerKind() {
         var f = splitBrain(.fluid)
         XCTAssertEqual(f.servedPlan(), .ht, "fluid: both halves, the effect of ht-50+u50")
@@ -119,12 +130,7 @@ final class SourceInstanceTests: XCTestCase {
         var settings = SourceInstance.Settings()
         settings.batchSize = 8
         settings.windowBatches = 8
-        var s = SourceInstance(kind: .fluid, settings: settings)
-        _ = s.connected(.master, now: 0)
-        _ = s.connected(.worker, now: 0)
-        _ = s.plan(plan(.ht, .master, 5), from: .master, now: 1)
-        _ = s.plan(plan(.ht, .master, 5), from: .worker, now: 1)
-        s.speedShare = [.master: 0.2, .worker: 0.8]
+        var s = htPair(settings, shares: [.master: 0.2, .worker: 0.8])
         for _ in 0..<200 { _ = s.submit(now: 2) }
         let out = sends(s.pump(now: 2))
         XCTAssertEqual(out.first?.0, .worker, "the faster device first")
@@ -132,12 +138,7 @@ final class SourceInstanceTests: XCTestCase {
         XCTAssertEqual(perDevice[.worker], 64)
         XCTAssertEqual(perDevice[.master], 26, "0.2 × 2 × 64 images")
         // Below saturation the fast device takes everything its window holds.
-        var t = SourceInstance(kind: .fluid, settings: settings)
-        _ = t.connected(.master, now: 0)
-        _ = t.connected(.worker, now: 0)
-        _ = t.plan(plan(.ht, .master, 5), from: .master, now: 1)
-        _ = t.plan(plan(.ht, .master, 5), from: .worker, now: 1)
-        t.speedShare = [.master: 0.2, .worker: 0.8]
+        var t = htPair(settings, shares: [.master: 0.2, .worker: 0.8])
         for _ in 0..<10 { _ = t.submit(now: 2) }
         XCTAssertEqual(Set(sends(t.pump(now: 2)).map(\.0)), [.worker])
     }
@@ -147,12 +148,7 @@ final class SourceInstanceTests: XCTestCase {
     /// Worker), a Master at most half as fast gives the Worker the lead.
     func testTheWorkerLeadsOnlyWhenTheMasterIsAtMostHalfAsFast() {
         for (worker, first) in [(0.55, Role.master), (0.6, .master), (0.7, .worker)] {
-            var s = SourceInstance(kind: .fluid)
-            _ = s.connected(.master, now: 0)
-            _ = s.connected(.worker, now: 0)
-            _ = s.plan(plan(.ht, .master, 5), from: .master, now: 1)
-            _ = s.plan(plan(.ht, .master, 5), from: .worker, now: 1)
-            s.speedShare = [.master: 1 - worker, .worker: worker]
+            var s = htPair(shares: [.master: 1 - worker, .worker: worker])
             for _ in 0..<10 { _ = s.submit(now: 2) }
             XCTAssertEqual(sends(s.pump(now: 2)).first?.0, first, "Worker share \(worker)")
         }
@@ -222,9 +218,9 @@ final class SourceInstanceTests: XCTestCase {
 
     /// A paced load (one request every 100 µs) on a device that answers a frame 5 ms after
     /// it was sent: at most one partial frame is in flight (Nagle's rule), the rest wait to
-    /// fill a frame. Before, it sent a frame per arrival; each frame costs the devices a fixed amount (in a joint plan two
-    /// activation exchanges), and `ha-100` fell behind 8 k img/s that it serves at 25 k
-    /// saturated.
+    /// fill a frame. Before, it sent a frame per arrival; each frame costs the devices a
+    /// fixed amount (in a joint plan two activation exchanges), and `ha-100` fell behind
+    /// 8 k img/s that it serves at 25 k saturated.
     func testAPacedLoadFillsFramesOnceAFramesWorthIsInFlight() {
         var settings = SourceInstance.Settings()
         settings.batchSize = 32

@@ -111,7 +111,7 @@ public struct AdaptiveController: Sendable {
            let r = offered, let p = model.predictedP99Ms(running, offered: r), p <= slo * settings.sloStay {
             jointFailed = true
         }
-        // Under an SLO, no joint plan is *entered* while a device is SLOW: a joint image
+        // Under an SLO, no joint plan is entered or kept while a device is SLOW: a joint image
         // waits for both devices, so a device that is stopped part of the time (a duty
         // cycle, a throttled CPU) puts its stalls on every image's path, and the model's
         // rate does not see the tail. Measured in `fluid bench adaptive`: with the Worker
@@ -142,6 +142,10 @@ public struct AdaptiveController: Sendable {
                 return (f.accuracy ?? 0) >= minAccuracy - 1e-9
             case .sloP99(let slo):
                 if stay, strikes >= settings.sloStrikes { return false }
+                // Nor is one kept: the stalls are on its path whatever the model predicts
+                // (measured: the re-plan came a second after the slowdown, on two late
+                // windows, instead of when the device was seen SLOW).
+                if p.isJoint, slowDevice { return false }
                 // Near saturation a queue's tail is all transient: the utilisation bounds
                 // of the accuracy goal hold here too.
                 if let r = offered, let c = f.capacity, r > c * (stay ? settings.sloStayUtilization : settings.sloEnterUtilization) { return false }
