@@ -75,6 +75,8 @@ public struct AdaptiveRuntime: Sendable {
     /// p99 does not judge the new plan.
     var windowsSinceChange = 0
     var windowStart: Double?
+    /// The offered rate of the last decision (nil: none yet; .some(nil): unbounded).
+    var decidedOffered: Double??
     var windowPlan: Plan?
     var answered: [Role: Int] = [:]
     var latencies: [Role: [Double]] = [:]
@@ -255,9 +257,6 @@ public struct AdaptiveRuntime: Sendable {
         }
         return out
     }
-
-    /// The offered rate of the last decision.
-    var decidedOffered: Double??
 
     /// Whether the offered rate moved by more than 5 % (or to or from unbounded) since the
     /// last decision.

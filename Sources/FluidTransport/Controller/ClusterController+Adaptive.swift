@@ -163,6 +163,10 @@ extension SourceShell {
         adaptive = Self.makeAdaptive(config: config, kind: kind, policy: policy)
         source.wantedPlan = adaptive.wanted
         source.speedShare = [:]
+        // A calibration cut short by the switch is not announced as finished: the new
+        // runtime calibrates afresh (and is counted from its own start).
+        calibrationStart = nil
+        calibrationDraining = false
     }
 
     /// A frame of predictions from `d`; `latencyMs` its slowest.
