@@ -245,7 +245,8 @@ final class ClusterDashboardDriver: DashboardDriver, Sendable {
         }
         // The controller chooses a plan only with headroom below its capacity (kept up to a
         // higher share): the view marks where choosing starts.
-        let headroom = AdaptiveController.Settings().enterUtilization
+        let settings = AdaptiveController.Settings()
+        let headroom = policy.hasPrefix("goal slo-p99") ? settings.sloEnterUtilization : settings.enterUtilization
         return PlanMap(points: points, goal: words, constraint: constraint, note: note, headroom: headroom)
     }
 
